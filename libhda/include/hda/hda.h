@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libhda: a user-space Intel High Definition Audio controller driver whose API
+ * mirrors the Windows HD Audio bus DDI (hdaudio.h) routine for routine.
+ *
+ * Naming: each DDI routine becomes hda_<routine in snake_case>.  The DDI's
+ * first argument (the interface Context) becomes the bus handle.
+ *
+ * Threads.  A kernel calls the DDI at PASSIVE_LEVEL and services interrupts at
+ * DIRQL.  libhda maps that onto three kinds of user-space thread:
+ *   - the CONTROL thread: any one thread at a time that opens the bus and
+ *     allocates, programs and frees engines.  Routines marked [control] take
+ *     the bus lock and may block for bounded hardware waits.
+ *   - the AUDIO thread(s): real-time threads that move data.  Routines marked
+ *     [audio] take no lock, make no allocation and make no system call beyond
+ *     what the backend's register read costs; they may run while the control
+ *     thread works on other engines.
+ *   - the INTERRUPT thread: owned by libhda; it services the controller's
+ *     interrupt and runs the callbacks (ISR, unsolicited-response and verb
+ *     completion callbacks).  Routines marked [control] return
+ *     HDA_STATUS_UNSUCCESSFUL when called from inside such a callback: that is
+ *     the user-space counterpart of the DDI's "IRQL too high".
+ *
+ * Every routine returns a status and leaves its out-parameters untouched on
+ * failure.  The library never prints and never exits.
+ */
+#ifndef HDA_HDA_H
+#define HDA_HDA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status codes (the DDI's NTSTATUS values it documents) -------------- */
+
+typedef enum hda_status {
+	HDA_STATUS_SUCCESS = 0,
+	HDA_STATUS_UNSUCCESSFUL,           /* wrong context (callback)        */
+	HDA_STATUS_INSUFFICIENT_RESOURCES, /* no engine, bandwidth or memory  */
+	HDA_STATUS_INVALID_HANDLE,         /* freed, foreign or forged handle */
+	HDA_STATUS_INVALID_PARAMETER,      /* NULL out-pointer, bad format... */
+	HDA_STATUS_DEVICE_NOT_READY,       /* hardware programming timed out  */
+	HDA_STATUS_INVALID_DEVICE_REQUEST, /* wrong engine state              */
+	HDA_STATUS_BUFFER_TOO_SMALL,       /* FIFO or caller struct too small */
+	HDA_STATUS_NO_MEMORY,              /* host memory for a verb transfer */
+} hda_status;
+
+/* Stable, human-readable name ("HDA_STATUS_SUCCESS", ...); never NULL. */
+const char *hda_status_str(hda_status status);
+
+/* ---- Bus ------------------------------------------------------------------ */
+
+typedef struct hda_bus hda_bus;
+
+/*
+ * [control] Open a controller, bring it up (controller reset, CORB/RIRB,
+ * codec enumeration, position buffer) and start libhda's interrupt thread.
+ *
+ * uri selects the backend and its options:
+ *   "emu" or "emu:KEY=VALUE,..."   the built-in emulated controller
+ *                                   (options: see hda_emu.h)
+ * Returns INVALID_PARAMETER for an unknown backend or option,
+ * DEVICE_NOT_READY when the controller or its link does not come out of
+ * reset in bounded time, INSUFFICIENT_RESOURCES when memory cannot be had.
+ */
+hda_status hda_bus_open(const char *uri, hda_bus **bus);
+
+/* [control] Stop every engine, free everything, close the backend.
+ * Accepts NULL. */
+void hda_bus_close(hda_bus *bus);
+
+/* ---- Engines and formats ------------------------------------------------ */
+
+/*
+ * An engine handle is a value, not a pointer: it encodes the bus it belongs
+ * to, the stream descriptor and a generation number.  libhda validates every
+ * field before use, so a freed, foreign or forged handle yields
+ * HDA_STATUS_INVALID_HANDLE and is never dereferenced.
+ */
+typedef struct hda_engine {
+	uint64_t value;
+} hda_engine;
+
+typedef struct hda_stream_format {
+	uint32_t sample_rate;           /* Hz, e.g. 48000                      */
+	uint16_t valid_bits_per_sample; /* 8, 16, 20, 24 or 32                 */
+	uint16_t container_size;        /* bits in memory: 8, 16 or 32         */
+	uint16_t channels;              /* 1..16                               */
+} hda_stream_format;
+
+/* Converter format = SDnFMT = the codec's converter format (16 bits). */
+hda_status hda_format_to_converter(const hda_stream_format *format,
+				   uint16_t *converter_format);
+hda_status hda_converter_to_format(uint16_t converter_format,
+				   hda_stream_format *format);
+/* Bytes per frame in DMA memory; 0 for a bad converter format. */
+uint32_t hda_converter_frame_bytes(uint16_t converter_format);
+
+typedef enum hda_stream_state {
+	HDA_STREAM_STATE_RESET = 0,
+	HDA_STREAM_STATE_STOP = 1, /* Stop and Pause are one hardware state */
+	HDA_STREAM_STATE_PAUSE = 1,
+	HDA_STREAM_STATE_RUN = 2,
+} hda_stream_state;
+
+/* [control] Reserve an output engine and link bandwidth.  Programs no
+ * hardware.  The engine starts in Reset with no buffer.  stripe asks for
+ * striping over several SDO lines (only when the controller has them). */
+hda_status hda_allocate_render_dma_engine(hda_bus *bus,
+					  const hda_stream_format *format,
+					  bool stripe, hda_engine *handle,
+					  uint16_t *converter_format);
+
+/* [control] Reserve an input engine for the codec at codec_address. */
+hda_status hda_allocate_capture_dma_engine(hda_bus *bus, uint8_t codec_address,
+					   const hda_stream_format *format,
+					   hda_engine *handle,
+					   uint16_t *converter_format);
+
+/* [control] Change an engine's format and bandwidth reservation.  The engine
+ * must be in Reset with no buffer; on failure the old reservation stays. */
+hda_status hda_change_bandwidth_allocation(hda_bus *bus, hda_engine handle,
+					   const hda_stream_format *format,
+					   uint16_t *converter_format);
+
+/* [control] Release an engine (must be in Reset with no buffer). */
+hda_status hda_free_dma_engine(hda_bus *bus, hda_engine handle);
+
+/* [any] libhda addition: the stream descriptor index the engine runs on
+ * (its INTSTS/SSYNC bit and position-buffer slot), for diagnostics. */
+hda_status hda_get_engine_descriptor(hda_bus *bus, hda_engine handle,
+				     unsigned *index);
+
+/* ---- DMA buffers ------------------------------------------------------------ */
+
+#define HDA_PAGE_SIZE 4096u
+
+typedef struct hda_mdl_page {
+	void *host;   /* address in this process       */
+	uint64_t bus; /* address the controller DMAs to */
+} hda_mdl_page;
+
+/*
+ * Memory descriptor list: the pages holding a buffer.  Owned by libhda and
+ * valid until the buffer is freed.  The buffer begins byte_offset bytes into
+ * the first page (always 0 for hda_allocate_dma_buffer) and is also mapped
+ * contiguously at `base` in this process.
+ */
+typedef struct hda_mdl {
+	void *base;
+	size_t byte_offset;
+	size_t byte_count;
+	size_t page_count;
+	const hda_mdl_page *pages;
+} hda_mdl;
+
+/*
+ * [control] Allocate the cyclic DMA buffer of an engine in Reset, build its
+ * BDL and program the stream descriptor (stream number, CBL, LVI, BDL
+ * address, format), then read the FIFO size.
+ *
+ * Size rule.  The buffer is a whole number of "granules", where a granule is
+ * lcm(frame bytes, 128): whole frames (CBL must be), and every BDL fragment
+ * starts on a 128-byte boundary.  The BDL has at least 2 entries, so the
+ * smallest buffer is 2 granules; the largest is 4 MiB rounded down to a
+ * granule (Linux's limit).  A request that is not a granule multiple is
+ * rounded to the nearest one (ties round up) and clamped into that range;
+ * *allocated says what was chosen.  When the memory cannot be had the call
+ * fails with INSUFFICIENT_RESOURCES rather than silently shrinking.
+ *
+ * The stream id (1..15) is unique among live engines of the same direction.
+ * The FIFO size is SDnFIFOS read after the format is written, in bytes.
+ * Programming the codec converter with the stream id is the caller's job
+ * (see hda_codec.h).
+ */
+hda_status hda_allocate_dma_buffer(hda_bus *bus, hda_engine handle,
+				   size_t requested_size, hda_mdl **mdl,
+				   size_t *allocated_size, uint8_t *stream_id,
+				   uint32_t *fifo_size);
+
+/* [control] Free the buffer of an engine in Reset. */
+hda_status hda_free_dma_buffer(hda_bus *bus, hda_engine handle);
+
+/*
+ * [control] The engine states change together (one SSYNC-gated write), so
+ * engines started in one call begin on the same sample.  Allowed moves:
+ * Reset -> Stop, Run -> Stop, Stop -> Run, Stop -> Reset, and X -> X.
+ * A direct Run <-> Reset is refused with INVALID_DEVICE_REQUEST (the DDI
+ * forbids it without naming a code; hda-facts 8.4).  Any engine without a
+ * buffer makes a non-Reset target fail with INVALID_DEVICE_REQUEST.  The call
+ * validates every handle before touching any hardware.
+ */
+hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
+				    size_t count, const hda_engine *handles);
+
+/* ---- Positions ------------------------------------------------------------- */
+
+/*
+ * [any] Pointers to the live WALCLK register and an engine's LPIB register,
+ * as the DDI hands out.  Where the backend cannot map registers into this
+ * process they return DEVICE_NOT_READY; hda_read_position works everywhere.
+ *   emu:  both registers are mapped (the model's register page).
+ */
+hda_status hda_get_wall_clock_register(hda_bus *bus,
+				       const volatile uint32_t **wall_clock);
+hda_status hda_get_link_position_register(hda_bus *bus, hda_engine handle,
+					  const volatile uint32_t **lpib);
+
+/*
+ * A snapshot of one engine's positions.
+ *   link:  bytes that have crossed the HDA link, i.e. reached (render) or
+ *          left (capture) the codec converter.  This is what was played or
+ *          captured.
+ *   dma:   bytes the engine has moved between memory and its FIFO.  Render:
+ *          everything before it has been fetched and must not be rewritten;
+ *          dma - link is the FIFO fill.  Capture: everything before it is in
+ *          memory and may be read; link - dma is the FIFO fill.
+ * Sources: link from LPIB and dma from the DMA position buffer when both can
+ * be read cheaply; when one cannot, it is derived from the other and the
+ * FIFO size (render dma = link + fifo, capture dma = link - fifo).
+ */
+typedef struct hda_position {
+	uint32_t link; /* 0..cbl-1, wraps */
+	uint32_t dma;  /* 0..cbl-1, wraps */
+	uint32_t wall_clock;
+	uint32_t cbl;
+	uint32_t fifo_size;
+	uint32_t frame_bytes;
+} hda_position;
+
+/* [audio] Lock-free snapshot.  Returns INVALID_HANDLE for a bad handle and
+ * INVALID_DEVICE_REQUEST when the engine has no buffer. */
+hda_status hda_read_position(hda_bus *bus, hda_engine handle,
+			     hda_position *position);
+
+/*
+ * Unwrapped, FIFO-aware stream position.  One tracker per engine, owned by a
+ * single (audio) thread.  It must be updated at least once per buffer length
+ * of stream time, or a wrap is missed; the daemon updates it every period.
+ */
+typedef struct hda_position_tracker {
+	uint64_t link_bytes;
+	uint64_t dma_bytes;
+	uint32_t last_link;
+	uint32_t last_dma;
+	uint64_t wall_ticks; /* 24 MHz ticks, unwrapped */
+	uint32_t last_wall;
+	bool primed;
+} hda_position_tracker;
+
+typedef struct hda_stream_position {
+	uint64_t link_bytes;       /* total bytes across the link      */
+	uint64_t dma_bytes;        /* total bytes moved in memory      */
+	uint64_t converter_frames; /* link_bytes / frame bytes         */
+	uint64_t dma_frames;       /* dma_bytes / frame bytes          */
+	uint64_t wall_ticks;       /* unwrapped WALCLK at the snapshot */
+	uint32_t fifo_size;
+} hda_stream_position;
+
+void hda_position_tracker_reset(hda_position_tracker *tracker);
+/* [audio] Read and unwrap.  Call after the engine has been started from a
+ * reset tracker. */
+hda_status hda_position_track(hda_bus *bus, hda_engine handle,
+			      hda_position_tracker *tracker,
+			      hda_stream_position *position);
+
+/* ---- Codec verbs and unsolicited responses -------------------------------- */
+
+/* Codec command words (hda-facts 1.2). */
+static inline uint32_t hda_verb12(uint8_t codec, uint8_t nid, uint16_t verb,
+				  uint8_t payload)
+{
+	return ((uint32_t)(codec & 0xF) << 28) | ((uint32_t)nid << 20) |
+	       ((uint32_t)(verb & 0xFFF) << 8) | payload;
+}
+static inline uint32_t hda_verb4(uint8_t codec, uint8_t nid, uint8_t verb,
+				 uint16_t payload)
+{
+	return ((uint32_t)(codec & 0xF) << 28) | ((uint32_t)nid << 20) |
+	       ((uint32_t)(verb & 0xF) << 16) | payload;
+}
+
+typedef struct hda_codec_response {
+	uint32_t response;
+	uint8_t sdi;           /* SDATA_IN line = codec address */
+	bool unsolicited;
+	bool has_fifo_overrun; /* RIRB overrun: the response was lost */
+	bool is_valid;         /* false: lost (overrun) or codec timed out */
+} hda_codec_response;
+
+typedef struct hda_codec_transfer {
+	uint32_t command;
+	hda_codec_response response;
+} hda_codec_transfer;
+
+typedef void (*hda_transfer_complete_cb)(hda_codec_transfer *transfers,
+					 size_t count, void *context);
+
+/*
+ * [control] Send count commands and collect their responses.  With callback
+ * NULL the call is synchronous.  Otherwise the transfers are queued (the
+ * array must stay valid until the callback) and completed on the interrupt
+ * thread, which calls callback(transfers, count, context).  SUCCESS does not
+ * mean every response is valid: check is_valid per entry.  NO_MEMORY when
+ * the queue is full.
+ */
+hda_status hda_transfer_codec_verbs(hda_bus *bus, size_t count,
+				    hda_codec_transfer *transfers,
+				    hda_transfer_complete_cb callback,
+				    void *context);
+
+typedef void (*hda_unsolicited_cb)(hda_codec_response response, void *context);
+
+/* [control] Register a callback for unsolicited responses; *tag receives a
+ * tag (1..63) unique on this bus, to program into UNSOLICITED_ENABLE. */
+hda_status hda_register_event_callback(hda_bus *bus,
+				       hda_unsolicited_cb callback,
+				       void *context, uint8_t *tag);
+hda_status hda_unregister_event_callback(hda_bus *bus, uint8_t tag);
+
+/* ---- Information ----------------------------------------------------------- */
+
+typedef struct hda_device_information {
+	uint16_t size; /* caller sets sizeof(hda_device_information) */
+	uint16_t device_version;
+	uint16_t driver_version;
+	uint16_t codecs_detected; /* bit n: codec at address n */
+	bool is_striping_supported;
+	/* V2 */
+	uint8_t controller_revision;
+	uint16_t controller_vendor_id;
+	uint16_t controller_device_id;
+	/* libhda additions */
+	uint8_t input_engines;
+	uint8_t output_engines;
+	uint8_t bidirectional_engines;
+	const char *backend; /* "emu", ... */
+} hda_device_information;
+
+/* [any] BUFFER_TOO_SMALL when info->size is smaller than the base part. */
+hda_status hda_get_device_information(hda_bus *bus,
+				      hda_device_information *info);
+
+/* [any] The first codec found and its audio function group's node id. */
+hda_status hda_get_resource_information(hda_bus *bus, uint8_t *codec_address,
+					uint8_t *function_group_start_node);
+
+/* ---- BDL interface ------------------------------------------------------- */
+
+typedef struct hda_bdl_entry {
+	uint64_t address; /* bus address, little-endian in memory */
+	uint32_t length;
+	uint32_t flags;   /* bit 0: IOC */
+} hda_bdl_entry;
+#define HDA_BDL_IOC 0x1u
+
+/* Called on the interrupt thread with SDnSTS bits BCIS (0x04), FIFOE (0x08)
+ * and DESE (0x10). */
+typedef void (*hda_dma_isr)(void *context, uint32_t stream_status);
+
+/*
+ * [control] One physically contiguous data buffer (described by *data) and
+ * one page for a BDL of up to 256 entries that the caller fills with bus
+ * addresses from the MDL.  Same state rules as hda_allocate_dma_buffer.
+ */
+hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
+					      uint32_t requested_size,
+					      hda_mdl **data,
+					      hda_bdl_entry **bdl);
+/* [control] Program the engine with the caller's BDL: buffer_length is the
+ * sum of its fragment lengths (CBL), lvi the last valid index (1..255). */
+hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
+					 uint32_t buffer_length, uint32_t lvi,
+					 hda_dma_isr isr, void *context,
+					 uint8_t *stream_id,
+					 uint32_t *fifo_size);
+hda_status hda_free_contiguous_dma_buffer(hda_bus *bus, hda_engine handle);
+
+/* ---- V2: buffers with notification ---------------------------------------- */
+
+/*
+ * [control] As hda_allocate_dma_buffer, with IOC set so that registered
+ * notification events fire once per buffer (count 1, at the wrap) or twice
+ * (count 2, at the midpoint and the wrap).  With count 2 the size is a whole
+ * number of 2 granules so the midpoint falls on a fragment boundary.
+ */
+hda_status hda_allocate_dma_buffer_with_notification(
+	hda_bus *bus, hda_engine handle, uint32_t notification_count,
+	size_t requested_size, hda_mdl **mdl, size_t *allocated_size,
+	size_t *offset_from_first_page, uint8_t *stream_id,
+	uint32_t *fifo_size);
+hda_status hda_free_dma_buffer_with_notification(hda_bus *bus,
+						 hda_engine handle,
+						 hda_mdl *mdl,
+						 size_t buffer_size);
+/* [control] event_fd is an eventfd the caller owns; libhda adds 1 to it on
+ * every IOC of the engine.  Up to 8 per engine. */
+hda_status hda_register_notification_event(hda_bus *bus, hda_engine handle,
+					   int event_fd);
+hda_status hda_unregister_notification_event(hda_bus *bus, hda_engine handle,
+					     int event_fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HDA_HDA_H */

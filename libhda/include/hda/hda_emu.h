@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated controller ("emu" backend): a register-level model of an Intel
+ * HDA controller with one codec.  This header is for tests, benchmarks and
+ * demos that need to steer the model or read its ground truth; the driver
+ * itself never includes it.
+ *
+ * URI options, "emu:KEY=VALUE,KEY=VALUE" (all optional):
+ *   iss=N, oss=N, bss=N   input/output/bidirectional engines (GCAP);
+ *                         defaults 4/4/0, each 0..15, 1..30 in total
+ *   clock=realtime|manual realtime (default): a device thread advances the
+ *                         model every tick_us microseconds of CLOCK_MONOTONIC;
+ *                         manual: time moves only by hda_emu_advance()
+ *   tick_us=N             device tick in real-time mode (default 1000)
+ *   fifo=N                FIFO bytes per engine before rounding down to whole
+ *                         frames of the stream's format (default 256)
+ *   dma_mb=N              DMA memory the "machine" has, MiB (default 64)
+ *   lineout=SINK          sink of the line-out pin (node 0x08), default null
+ *   hp=SINK               sink of the headphone pin (node 0x09), default null
+ *   mic=SOURCE            source of the mic pin (node 0x0C), default sine:440
+ *   linein=SOURCE         source of the line-in pin (node 0x0D), default
+ *                         loopback
+ *   SINK   = null | wav:PATH          (PATH may not contain ',')
+ *   SOURCE = silence | sine:HZ | wav:PATH | loopback
+ *   loopback feeds what the line-out pin plays into the pin, frame for
+ *   frame, on the same device tick.
+ */
+#ifndef HDA_HDA_EMU_H
+#define HDA_HDA_EMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hda/hda.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hda_emu hda_emu;
+
+/* The emulator behind a bus, or NULL when the bus is not an emu bus. */
+hda_emu *hda_emu_from_bus(hda_bus *bus);
+
+/* Model time in nanoseconds since the emulator was created. */
+uint64_t hda_emu_now_ns(hda_emu *emu);
+
+/* Manual clock: advance model time by ns, running every DMA engine, the
+ * codec and the endpoints synchronously in the caller's thread.
+ * INVALID_DEVICE_REQUEST in real-time mode. */
+hda_status hda_emu_advance(hda_emu *emu, uint64_t ns);
+
+/* Ground truth of one stream descriptor (index as in the register map). */
+typedef struct hda_emu_stream_truth {
+	bool running;              /* RUN set and not held by SSYNC      */
+	uint64_t link_bytes;       /* bytes across the link since start  */
+	uint64_t dma_bytes;        /* bytes moved to/from memory         */
+	uint64_t start_ns;         /* model time the link started (last  */
+	                           /* move from held/stopped to running) */
+	uint32_t fifo_bytes;       /* current FIFO size                  */
+} hda_emu_stream_truth;
+hda_status hda_emu_stream_truth_get(hda_emu *emu, unsigned sd_index,
+				    hda_emu_stream_truth *truth);
+
+/* Ground truth at a codec converter (DAC or ADC node): frames actually
+ * played (render) or captured (capture) there since the bus opened. */
+hda_status hda_emu_converter_frames(hda_emu *emu, uint8_t nid,
+				    uint64_t *frames);
+
+/* Faults to inject (tests of DEVICE_NOT_READY and friends). */
+typedef enum hda_emu_fault {
+	HDA_EMU_FAULT_STREAM_RESET_STUCK, /* SRST never reads back          */
+	HDA_EMU_FAULT_CONTROLLER_RESET_STUCK, /* GCTL.CRST never reads back */
+	HDA_EMU_FAULT_CODEC_SILENT,       /* the codec answers no verb      */
+	HDA_EMU_FAULT_FIFOS_ZERO,         /* SDnFIFOS stays 0 after FMT     */
+	HDA_EMU_FAULT_DEVICE_GONE,        /* reads all ones, health fails   */
+	HDA_EMU_FAULT_COUNT
+} hda_emu_fault;
+hda_status hda_emu_inject_fault(hda_emu *emu, hda_emu_fault fault, bool on);
+
+/* Faults can also be armed before bring-up with the URI option
+ * fault=NAME[+NAME...], NAME one of: srst, crst, codec, fifos, gone. */
+
+/* Jack presence at a pin; a change sends an unsolicited response when the
+ * pin's UNSOLICITED_ENABLE is set. */
+hda_status hda_emu_set_jack(hda_emu *emu, uint8_t pin_nid, bool present);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HDA_HDA_EMU_H */

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening and closing a bus, and the routines that describe it. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define HDA_DRIVER_VERSION 0x0100 /* libhda 1.0 */
+
+static _Atomic uint16_t next_bus_id = 1;
+
+hda_status hda_bus_open(const char *uri, hda_bus **out)
+{
+	const hda_plat_ops *ops;
+	const char *colon, *options;
+	hda_bus *bus = NULL;
+	hda_status st;
+
+	if (hda__in_callback())
+		return HDA_STATUS_UNSUCCESSFUL;
+	if (!uri || !out)
+		return HDA_STATUS_INVALID_PARAMETER;
+	colon = strchr(uri, ':');
+	ops = hda_plat_find(uri, colon ? (size_t)(colon - uri) : strlen(uri));
+	if (!ops)
+		return HDA_STATUS_INVALID_PARAMETER;
+	options = colon ? colon + 1 : "";
+
+	bus = calloc(1, sizeof(*bus));
+	if (!bus)
+		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	bus->ops = ops;
+	bus->wake_fd = -1;
+	/* Bus id 0 is never used, so the all-zero handle is always invalid. */
+	do
+		bus->id = atomic_fetch_add(&next_bus_id, 1);
+	while (bus->id == 0);
+	pthread_mutex_init(&bus->lock, NULL);
+	pthread_mutex_init(&bus->verb_lock, NULL);
+	pthread_mutex_init(&bus->cb_lock, NULL);
+	pthread_mutex_init(&bus->async_lock, NULL);
+
+	st = ops->open(options, &bus->plat);
+	if (st)
+		goto fail;
+	st = ops->dma_alloc(bus->plat, HDA_PAGE_SIZE, &bus->ring);
+	if (st)
+		goto fail;
+	st = hda__controller_start(bus);
+	if (st)
+		goto fail;
+	st = hda__irq_start(bus);
+	if (st)
+		goto fail;
+	*out = bus;
+	return HDA_STATUS_SUCCESS;
+fail:
+	hda_bus_close(bus);
+	return st;
+}
+
+void hda_bus_close(hda_bus *bus)
+{
+	if (!bus)
+		return;
+	hda__irq_stop(bus);
+	hda__async_flush(bus);
+	if (bus->plat) {
+		hda__controller_stop(bus);
+		/* Nothing runs any more: release every engine's memory. */
+		for (unsigned i = 0; i < bus->n_sd; i++)
+			hda__buffer_release(bus, &bus->slots[i]);
+		bus->ops->dma_free(bus->plat, &bus->ring);
+		bus->ops->close(bus->plat);
+	}
+	pthread_mutex_destroy(&bus->lock);
+	pthread_mutex_destroy(&bus->verb_lock);
+	pthread_mutex_destroy(&bus->cb_lock);
+	pthread_mutex_destroy(&bus->async_lock);
+	free(bus);
+}
+
+hda_status hda_bus_platform(hda_bus *bus, const hda_plat_ops **ops,
+			    hda_plat **plat)
+{
+	if (!bus || !ops || !plat)
+		return HDA_STATUS_INVALID_PARAMETER;
+	*ops = bus->ops;
+	*plat = bus->plat;
+	return HDA_STATUS_SUCCESS;
+}
+
+/* The base part of hda_device_information: what the DDI's V1 structure
+ * holds.  A caller compiled against an older header passes a smaller size. */
+#define INFO_BASE_SIZE offsetof(hda_device_information, controller_revision)
+
+hda_status hda_get_device_information(hda_bus *bus,
+				      hda_device_information *info)
+{
+	hda_device_information full;
+	size_t n;
+
+	if (!bus || !info)
+		return HDA_STATUS_INVALID_PARAMETER;
+	if (info->size < INFO_BASE_SIZE)
+		return HDA_STATUS_BUFFER_TOO_SMALL;
+	n = info->size < sizeof(full) ? info->size : sizeof(full);
+	memset(&full, 0, sizeof(full));
+	full.size = info->size;
+	full.device_version = (uint16_t)(bus->vmaj << 8 | bus->vmin);
+	full.driver_version = HDA_DRIVER_VERSION;
+	full.codecs_detected = bus->codec_mask;
+	full.is_striping_supported = bus->nsdo > 1;
+	/* The PCI identity is not visible through BAR0; the emulated and
+	 * virtual controllers present themselves as an ICH6 (8086:2668). */
+	full.controller_revision = 1;
+	full.controller_vendor_id = 0x8086;
+	full.controller_device_id = 0x2668;
+	full.input_engines = (uint8_t)bus->iss;
+	full.output_engines = (uint8_t)bus->oss;
+	full.bidirectional_engines = (uint8_t)bus->bss;
+	full.backend = bus->ops->name;
+	memcpy(info, &full, n);
+	return HDA_STATUS_SUCCESS;
+}
+
+hda_status hda_get_resource_information(hda_bus *bus, uint8_t *codec_address,
+					uint8_t *function_group_start_node)
+{
+	if (!bus || !codec_address || !function_group_start_node)
+		return HDA_STATUS_INVALID_PARAMETER;
+	if (!bus->codec_mask)
+		return HDA_STATUS_DEVICE_NOT_READY;
+	*codec_address = bus->first_codec;
+	*function_group_start_node = bus->afg_nid;
+	return HDA_STATUS_SUCCESS;
+}

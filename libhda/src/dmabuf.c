@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DMA buffers: the AllocateDmaBuffer family, the BDL interface and the V2
+ * notification variants.  All of them require the engine to be in Reset,
+ * because the stream registers they program may be written only while the
+ * engine is stopped (hda-facts 2: CBL "write only with RUN = 0").
+ */
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_BUFFER_BYTES (4u << 20) /* Linux's limit for one PCM buffer */
+
+static size_t gcd(size_t a, size_t b)
+{
+	while (b) {
+		size_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * The size rule (documented on hda_allocate_dma_buffer).  A granule is
+ * lcm(frame bytes, 128): a buffer of whole granules is whole frames, and a
+ * BDL split at granule boundaries starts every fragment on 128 bytes.
+ */
+static size_t granule_of(uint32_t frame_bytes)
+{
+	return frame_bytes / gcd(frame_bytes, HDA_FRAGMENT_ALIGN) *
+	       HDA_FRAGMENT_ALIGN;
+}
+
+size_t hda__buffer_size(size_t requested, uint32_t frame_bytes,
+			unsigned granule_mult)
+{
+	size_t granule, step, min, max, n;
+
+	if (frame_bytes == 0)
+		return 0;
+	granule = granule_of(frame_bytes);
+	step = granule * granule_mult;
+	min = 2 * granule; /* two BDL entries at least */
+	min = (min + step - 1) / step * step;
+	max = MAX_BUFFER_BYTES / step * step;
+	n = requested / step + (requested % step >= (step + 1) / 2 ? 1 : 0);
+	if (n > max / step)
+		return max;
+	return n * step < min ? min : n * step;
+}
+
+static hda_status check_reset_no_buffer(hda_slot *slot)
+{
+	if (slot->state != HDA_STREAM_STATE_RESET || slot->buf_kind != HDA_BUF_NONE)
+		return HDA_STATUS_INVALID_DEVICE_REQUEST;
+	return HDA_STATUS_SUCCESS;
+}
+
+/* Data pages and a BDL page, plus the MDL that lists the data pages. */
+static hda_status memory_alloc(hda_bus *bus, hda_slot *slot, size_t size)
+{
+	size_t pages = (size + HDA_PAGE_SIZE - 1) / HDA_PAGE_SIZE;
+	hda_status st;
+
+	slot->pages = calloc(pages, sizeof(*slot->pages));
+	if (!slot->pages)
+		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	st = bus->ops->dma_alloc(bus->plat, pages * HDA_PAGE_SIZE, &slot->data);
+	if (st)
+		goto fail;
+	st = bus->ops->dma_alloc(bus->plat, HDA_PAGE_SIZE, &slot->bdl);
+	if (st)
+		goto fail;
+	for (size_t i = 0; i < pages; i++) {
+		slot->pages[i].host = (uint8_t *)slot->data.host + i * HDA_PAGE_SIZE;
+		slot->pages[i].bus = slot->data.bus + i * HDA_PAGE_SIZE;
+	}
+	slot->mdl = (hda_mdl){
+		.base = slot->data.host,
+		.byte_offset = 0,
+		.byte_count = size,
+		.page_count = pages,
+		.pages = slot->pages,
+	};
+	return HDA_STATUS_SUCCESS;
+fail:
+	hda__buffer_release(bus, slot);
+	return HDA_STATUS_INSUFFICIENT_RESOURCES;
+}
+
+/* Free the memory of a stopped engine.  Accepts a slot with nothing. */
+void hda__buffer_release(hda_bus *bus, hda_slot *slot)
+{
+	hda__slot_write_begin(slot);
+	slot->pub_has_buffer = false;
+	slot->pub_cbl = 0;
+	hda__slot_write_end(slot);
+	if (slot->programmed)
+		hda__stream_release(bus, slot);
+	slot->programmed = false;
+	if (slot->data.size)
+		bus->ops->dma_free(bus->plat, &slot->data);
+	if (slot->bdl.size)
+		bus->ops->dma_free(bus->plat, &slot->bdl);
+	memset(&slot->data, 0, sizeof(slot->data));
+	memset(&slot->bdl, 0, sizeof(slot->bdl));
+	free(slot->pages);
+	slot->pages = NULL;
+	memset(&slot->mdl, 0, sizeof(slot->mdl));
+	slot->buf_kind = HDA_BUF_NONE;
+	slot->isr = NULL;
+	slot->isr_ctx = NULL;
+}
+
+static void bdl_put(hda_slot *slot, unsigned i, uint64_t addr, uint32_t len,
+		    bool ioc)
+{
+	volatile uint32_t *e = (volatile uint32_t *)((uint8_t *)slot->bdl.host +
+						     i * HDA_BDL_ENTRY_SIZE);
+
+	e[0] = htole32((uint32_t)addr);
+	e[1] = htole32((uint32_t)(addr >> 32));
+	e[2] = htole32(len);
+	e[3] = htole32(ioc ? HDA_BDL_IOC : 0);
+}
+
+/* Program the stream with the slot's BDL and publish it to audio threads. */
+static hda_status program(hda_bus *bus, hda_slot *slot, uint32_t cbl,
+			  uint32_t *fifo)
+{
+	hda_status st = hda__stream_setup(bus, slot, cbl, fifo);
+
+	slot->programmed = true; /* even half-done: release must undo it */
+	if (st)
+		return st;
+	hda__slot_write_begin(slot);
+	slot->pub_cbl = cbl;
+	slot->pub_fifo = *fifo;
+	slot->pub_has_buffer = true;
+	hda__slot_write_end(slot);
+	return HDA_STATUS_SUCCESS;
+}
+
+/*
+ * Shared by the plain and the notification variant: two BDL entries of
+ * equal granule-aligned halves; IOC on the last entry (count 1) or on both
+ * (count 2), none without notification.
+ */
+static hda_status dma_buffer_alloc(hda_bus *bus, hda_engine handle,
+				   unsigned notifications, size_t requested,
+				   hda_mdl **mdl, size_t *allocated,
+				   uint8_t *stream_id, uint32_t *fifo_size)
+{
+	hda_status st = hda__control_enter(bus);
+	hda_slot *slot;
+	size_t size, half;
+	uint32_t fifo;
+
+	if (st)
+		return st;
+	slot = hda__slot_get(bus, handle);
+	if (!slot) {
+		st = HDA_STATUS_INVALID_HANDLE;
+		goto out;
+	}
+	if (!mdl || !allocated || !stream_id || !fifo_size) {
+		st = HDA_STATUS_INVALID_PARAMETER;
+		goto out;
+	}
+	st = check_reset_no_buffer(slot);
+	if (st)
+		goto out;
+	size = hda__buffer_size(requested, slot->pub_frame_bytes,
+				notifications == 2 ? 2 : 1);
+	/* The first entry: the largest granule multiple not above half. */
+	half = size / 2 - (size / 2) % granule_of(slot->pub_frame_bytes);
+	st = memory_alloc(bus, slot, size);
+	if (st)
+		goto out;
+	bdl_put(slot, 0, slot->data.bus, (uint32_t)half, notifications == 2);
+	bdl_put(slot, 1, slot->data.bus + half, (uint32_t)(size - half),
+		notifications >= 1);
+	slot->lvi = 1;
+	slot->buf_kind = notifications ? HDA_BUF_NOTIFY : HDA_BUF_DMA;
+	st = program(bus, slot, (uint32_t)size, &fifo);
+	if (st) {
+		hda__buffer_release(bus, slot);
+		goto out;
+	}
+	*mdl = &slot->mdl;
+	*allocated = size;
+	*stream_id = slot->stream_id;
+	*fifo_size = fifo;
+out:
+	hda__control_leave(bus);
+	return st;
+}
+
+hda_status hda_allocate_dma_buffer(hda_bus *bus, hda_engine handle,
+				   size_t requested_size, hda_mdl **mdl,
+				   size_t *allocated_size, uint8_t *stream_id,
+				   uint32_t *fifo_size)
+{
+	return dma_buffer_alloc(bus, handle, 0, requested_size, mdl,
+				allocated_size, stream_id, fifo_size);
+}
+
+hda_status hda_allocate_dma_buffer_with_notification(
+	hda_bus *bus, hda_engine handle, uint32_t notification_count,
+	size_t requested_size, hda_mdl **mdl, size_t *allocated_size,
+	size_t *offset_from_first_page, uint8_t *stream_id, uint32_t *fifo_size)
+{
+	hda_status st;
+
+	if (notification_count != 1 && notification_count != 2)
+		return hda__in_callback() ? HDA_STATUS_UNSUCCESSFUL
+					  : HDA_STATUS_INVALID_PARAMETER;
+	if (!offset_from_first_page)
+		return hda__in_callback() ? HDA_STATUS_UNSUCCESSFUL
+					  : HDA_STATUS_INVALID_PARAMETER;
+	st = dma_buffer_alloc(bus, handle, notification_count, requested_size,
+			      mdl, allocated_size, stream_id, fifo_size);
+	if (st == HDA_STATUS_SUCCESS)
+		*offset_from_first_page = 0;
+	return st;
+}
+
+/* Free a buffer of the given kind from an engine in Reset. */
+static hda_status buffer_free(hda_bus *bus, hda_engine handle,
+			      hda_buf_kind kind, const hda_mdl *mdl,
+			      size_t size, bool check_mdl)
+{
+	hda_status st = hda__control_enter(bus);
+	hda_slot *slot;
+
+	if (st)
+		return st;
+	slot = hda__slot_get(bus, handle);
+	if (!slot)
+		st = HDA_STATUS_INVALID_HANDLE;
+	else if (slot->state != HDA_STREAM_STATE_RESET || slot->buf_kind != kind)
+		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
+	else if (check_mdl && (mdl != &slot->mdl || size != slot->mdl.byte_count))
+		st = HDA_STATUS_INVALID_PARAMETER;
+	if (st == HDA_STATUS_SUCCESS) {
+		slot->n_notify = 0;
+		hda__buffer_release(bus, slot);
+	}
+	hda__control_leave(bus);
+	return st;
+}
+
+hda_status hda_free_dma_buffer(hda_bus *bus, hda_engine handle)
+{
+	return buffer_free(bus, handle, HDA_BUF_DMA, NULL, 0, false);
+}
+
+hda_status hda_free_dma_buffer_with_notification(hda_bus *bus,
+						 hda_engine handle,
+						 hda_mdl *mdl,
+						 size_t buffer_size)
+{
+	return buffer_free(bus, handle, HDA_BUF_NOTIFY, mdl, buffer_size, true);
+}
+
+hda_status hda_free_contiguous_dma_buffer(hda_bus *bus, hda_engine handle)
+{
+	return buffer_free(bus, handle, HDA_BUF_CONTIGUOUS, NULL, 0, false);
+}
+
+hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
+					      uint32_t requested_size,
+					      hda_mdl **data, hda_bdl_entry **bdl)
+{
+	hda_status st = hda__control_enter(bus);
+	hda_slot *slot;
+
+	if (st)
+		return st;
+	slot = hda__slot_get(bus, handle);
+	if (!slot) {
+		st = HDA_STATUS_INVALID_HANDLE;
+		goto out;
+	}
+	if (!data || !bdl || requested_size == 0 ||
+	    requested_size > MAX_BUFFER_BYTES) {
+		st = HDA_STATUS_INVALID_PARAMETER;
+		goto out;
+	}
+	st = check_reset_no_buffer(slot);
+	if (st)
+		goto out;
+	st = memory_alloc(bus, slot, requested_size);
+	if (st)
+		goto out;
+	slot->buf_kind = HDA_BUF_CONTIGUOUS;
+	*data = &slot->mdl;
+	*bdl = slot->bdl.host;
+out:
+	hda__control_leave(bus);
+	return st;
+}
+
+/* The caller wrote the BDL: check it only names our data buffer and sums
+ * to the length it claims, so the engine cannot DMA anywhere else. */
+static bool bdl_valid(const hda_slot *slot, uint32_t length, uint32_t lvi)
+{
+	const uint8_t *base = slot->bdl.host;
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i <= lvi; i++) {
+		const uint32_t *e = (const uint32_t *)(base + i * HDA_BDL_ENTRY_SIZE);
+		uint64_t addr = le32toh(e[0]) | (uint64_t)le32toh(e[1]) << 32;
+		uint32_t len = le32toh(e[2]);
+
+		if (len == 0 || addr < slot->data.bus ||
+		    addr + len > slot->data.bus + slot->mdl.byte_count ||
+		    (addr % HDA_FRAGMENT_ALIGN))
+			return false;
+		sum += len;
+	}
+	return sum == length;
+}
+
+hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
+					 uint32_t buffer_length, uint32_t lvi,
+					 hda_dma_isr isr, void *context,
+					 uint8_t *stream_id, uint32_t *fifo_size)
+{
+	hda_status st = hda__control_enter(bus);
+	hda_slot *slot;
+	uint32_t fifo;
+
+	if (st)
+		return st;
+	slot = hda__slot_get(bus, handle);
+	if (!slot) {
+		st = HDA_STATUS_INVALID_HANDLE;
+		goto out;
+	}
+	if (!stream_id || !fifo_size || !isr || lvi < 1 ||
+	    lvi >= HDA_BDL_MAX_ENTRIES || buffer_length == 0 ||
+	    buffer_length % slot->pub_frame_bytes) {
+		st = HDA_STATUS_INVALID_PARAMETER;
+		goto out;
+	}
+	if (slot->state != HDA_STREAM_STATE_RESET ||
+	    slot->buf_kind != HDA_BUF_CONTIGUOUS) {
+		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
+		goto out;
+	}
+	if (!bdl_valid(slot, buffer_length, lvi)) {
+		st = HDA_STATUS_INVALID_PARAMETER;
+		goto out;
+	}
+	slot->lvi = lvi;
+	slot->isr = isr;
+	slot->isr_ctx = context;
+	st = program(bus, slot, buffer_length, &fifo);
+	if (st)
+		goto out;
+	*stream_id = slot->stream_id;
+	*fifo_size = fifo;
+out:
+	hda__control_leave(bus);
+	return st;
+}

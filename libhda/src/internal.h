@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/* libhda internals shared by the driver's files (never by backends). */
+#ifndef HDA_INTERNAL_H
+#define HDA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hda/hda.h"
+#include "hda_regs.h"
+#include "plat.h"
+
+#define HDA_MAX_CODECS 15
+#define HDA_MAX_UNSOL_TAGS 64 /* tag 0 is never handed out */
+#define HDA_MAX_NOTIFY_FDS 8
+#define HDA_UNSOL_RING 64
+#define HDA_ASYNC_QUEUE 16
+
+/* Bounds on every hardware wait, in microseconds of real time.  They follow
+ * Linux (hda-facts 4) with margin, since a user-space process can be
+ * preempted in the middle of a poll. */
+#define HDA_CRST_TIMEOUT_US 100000u  /* controller reset in/out        */
+#define HDA_CODEC_WAKE_US 1000u      /* >= 521 us after CRST = 1       */
+#define HDA_RING_TIMEOUT_US 10000u   /* CORBRP reset, CORB/RIRB DMA    */
+#define HDA_SRST_TIMEOUT_US 10000u   /* stream reset (Linux: 300 us)   */
+#define HDA_FIFOS_TIMEOUT_US 10000u  /* FIFOS valid after FMT          */
+#define HDA_RUN_TIMEOUT_US 20000u    /* FIFORDY on start, RUN=0 on stop */
+#define HDA_VERB_TIMEOUT_US 100000u  /* a codec response               */
+
+/* One DMA page shared by the rings and the position buffer:
+ * CORB 256 x 4 B at 0, RIRB 256 x 8 B at 1024, position buffer 30 x 8 B at
+ * 3072.  Each start is 128-byte aligned as the controller requires. */
+#define HDA_RING_CORB_OFF 0
+#define HDA_RING_RIRB_OFF 1024
+#define HDA_RING_POSBUF_OFF 3072
+
+typedef enum hda_buf_kind {
+	HDA_BUF_NONE = 0,
+	HDA_BUF_DMA,        /* hda_allocate_dma_buffer                   */
+	HDA_BUF_NOTIFY,     /* hda_allocate_dma_buffer_with_notification */
+	HDA_BUF_CONTIGUOUS, /* hda_allocate_contiguous_dma_buffer        */
+} hda_buf_kind;
+
+/*
+ * One stream descriptor and the engine allocated on it.
+ *
+ * Fields under "published" are read lock-free by audio threads.  The control
+ * thread changes them only inside a seqlock write section (seq odd), so a
+ * reader either sees a consistent snapshot or retries.
+ */
+typedef struct hda_slot {
+	/* fixed at bring-up */
+	unsigned sd;   /* stream descriptor index */
+	uint32_t base; /* register offset of SDn  */
+	bool can_output, can_input;
+
+	/* control thread, under bus->lock */
+	bool allocated;
+	bool output;
+	uint8_t codec; /* capture: the SDI it reads from */
+	hda_stream_format format;
+	uint16_t fmt;
+	uint32_t bandwidth; /* link bits per 48 kHz frame slot */
+	uint8_t stream_id;
+	hda_stream_state state;
+	hda_buf_kind buf_kind;
+	bool programmed; /* stream registers hold our BDL */
+	hda_dma_mem data;
+	hda_dma_mem bdl;
+	hda_mdl mdl;
+	hda_mdl_page *pages;
+	uint32_t lvi;
+	hda_dma_isr isr;
+	void *isr_ctx;
+	int notify_fds[HDA_MAX_NOTIFY_FDS];
+	unsigned n_notify;
+
+	/* published to audio threads */
+	_Atomic uint32_t seq;
+	_Atomic uint32_t gen; /* 0 while free */
+	uint32_t pub_cbl;
+	uint32_t pub_fifo;
+	uint32_t pub_frame_bytes;
+	bool pub_has_buffer;
+	const volatile uint32_t *lpib_reg; /* NULL: derive from posbuf */
+} hda_slot;
+
+typedef struct hda_unsol_entry {
+	hda_unsolicited_cb cb;
+	void *ctx;
+} hda_unsol_entry;
+
+typedef struct hda_async_req {
+	hda_codec_transfer *transfers;
+	size_t count;
+	hda_transfer_complete_cb cb;
+	void *ctx;
+} hda_async_req;
+
+struct hda_bus {
+	const hda_plat_ops *ops;
+	hda_plat *plat;
+	uint16_t id; /* distinguishes handles of different buses */
+
+	/* The control lock: engines, buffers, engine state, notification
+	 * registrations.  The interrupt thread takes it to dispatch stream
+	 * interrupts. */
+	pthread_mutex_t lock;
+
+	/* capabilities, fixed after bring-up */
+	uint16_t gcap;
+	unsigned iss, oss, bss, n_sd, nsdo;
+	uint8_t vmaj, vmin;
+	uint16_t codec_mask;
+	uint8_t first_codec;
+	uint8_t afg_nid;
+	hda_slot slots[HDA_SD_MAX];
+	const volatile uint32_t *walclk_reg; /* NULL: read through MMIO */
+
+	/* rings and position buffer */
+	hda_dma_mem ring;
+	volatile uint32_t *corb;
+	volatile uint32_t *rirb; /* pairs: response, extended */
+	volatile uint32_t *posbuf;
+
+	/* verbs: one transfer at a time owns the CORB/RIRB */
+	pthread_mutex_t verb_lock;
+	uint8_t corb_wp;
+	uint8_t rirb_rp;
+	uint64_t rirb_overruns;
+	uint32_t unsol_ring[HDA_UNSOL_RING][2];
+	unsigned unsol_head, unsol_count;
+	uint64_t unsol_dropped;
+
+	/* unsolicited callbacks, by tag */
+	pthread_mutex_t cb_lock;
+	hda_unsol_entry unsol[HDA_MAX_UNSOL_TAGS];
+
+	/* asynchronous verb transfers, run on the interrupt thread */
+	pthread_mutex_t async_lock;
+	hda_async_req async[HDA_ASYNC_QUEUE];
+	unsigned async_head, async_count;
+
+	/* interrupt thread */
+	pthread_t irq_thread;
+	bool irq_running;
+	int wake_fd;
+	atomic_bool stopping;
+	atomic_bool dead; /* the device stopped answering */
+};
+
+/* ---- context rules (irq.c) --------------------------------------------- */
+/* True while the current thread runs a libhda callback. */
+bool hda__in_callback(void);
+void hda__enter_callback(void);
+void hda__leave_callback(void);
+hda_status hda__irq_start(hda_bus *bus);
+void hda__irq_stop(hda_bus *bus);
+void hda__irq_kick(hda_bus *bus);
+
+/* ---- time and bounded polls (controller.c) ------------------------------ */
+uint64_t hda__now_us(void);
+void hda__delay_us(unsigned us);
+/* Poll a register until (value & mask) == want, at most timeout_us.
+ * DEVICE_NOT_READY on timeout or when the device reads all ones. */
+hda_status hda__poll8(hda_bus *bus, uint32_t off, uint8_t mask, uint8_t want,
+		      unsigned timeout_us);
+hda_status hda__poll16(hda_bus *bus, uint32_t off, uint16_t mask,
+		       uint16_t want, unsigned timeout_us);
+hda_status hda__poll32(hda_bus *bus, uint32_t off, uint32_t mask,
+		       uint32_t want, unsigned timeout_us);
+hda_status hda__controller_start(hda_bus *bus);
+void hda__controller_stop(hda_bus *bus);
+
+/* MMIO shorthands */
+static inline uint8_t hda__rd8(hda_bus *b, uint32_t off)
+{
+	return b->ops->read8(b->plat, off);
+}
+static inline uint16_t hda__rd16(hda_bus *b, uint32_t off)
+{
+	return b->ops->read16(b->plat, off);
+}
+static inline uint32_t hda__rd32(hda_bus *b, uint32_t off)
+{
+	return b->ops->read32(b->plat, off);
+}
+static inline void hda__wr8(hda_bus *b, uint32_t off, uint8_t v)
+{
+	b->ops->write8(b->plat, off, v);
+}
+static inline void hda__wr16(hda_bus *b, uint32_t off, uint16_t v)
+{
+	b->ops->write16(b->plat, off, v);
+}
+static inline void hda__wr32(hda_bus *b, uint32_t off, uint32_t v)
+{
+	b->ops->write32(b->plat, off, v);
+}
+
+/* ---- verbs (verbs.c) ---------------------------------------------------- */
+hda_status hda__rings_init(hda_bus *bus);
+/* Synchronous transfer; the caller need not hold any lock. */
+hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n);
+/* Convenience: one verb, response or DEVICE_NOT_READY when invalid. */
+hda_status hda__verb(hda_bus *bus, uint32_t cmd, uint32_t *response);
+/* Interrupt thread: collect RIRB entries that arrived outside a transfer. */
+void hda__rirb_service(hda_bus *bus);
+/* Interrupt thread: deliver queued unsolicited responses to callbacks. */
+void hda__unsol_dispatch(hda_bus *bus);
+/* Interrupt thread: run queued asynchronous transfers. */
+void hda__async_run(hda_bus *bus);
+/* Close: complete every queued asynchronous transfer as invalid. */
+void hda__async_flush(hda_bus *bus);
+
+/* ---- engines (engine.c) ------------------------------------------------- */
+/* Validate a handle; the slot when it names a live engine of this bus. */
+hda_slot *hda__slot_get(hda_bus *bus, hda_engine handle);
+hda_engine hda__slot_handle(hda_bus *bus, const hda_slot *slot);
+/* Begin/end a change to the published fields of a slot. */
+void hda__slot_write_begin(hda_slot *slot);
+void hda__slot_write_end(hda_slot *slot);
+/* Checks every control routine starts with: callback context, bus. */
+hda_status hda__control_enter(hda_bus *bus);
+void hda__control_leave(hda_bus *bus);
+
+/* ---- stream descriptor programming (stream.c) --------------------------- */
+hda_status hda__stream_reset(hda_bus *bus, hda_slot *slot);
+/* Program stream number, CBL, LVI, BDL, FMT; read FIFOS into *fifo. */
+hda_status hda__stream_setup(hda_bus *bus, hda_slot *slot, uint32_t cbl,
+			     uint32_t *fifo);
+/* Start or stop several streams on the same sample through SSYNC. */
+hda_status hda__streams_run(hda_bus *bus, hda_slot **slots, size_t n,
+			    bool run);
+void hda__stream_release(hda_bus *bus, hda_slot *slot);
+
+/* ---- buffers (dmabuf.c) ------------------------------------------------- */
+/* The size rule of hda_allocate_dma_buffer; granule_mult 2 for the
+ * two-notification variant.  0 when the frame size is 0. */
+size_t hda__buffer_size(size_t requested, uint32_t frame_bytes,
+			unsigned granule_mult);
+void hda__buffer_release(hda_bus *bus, hda_slot *slot);
+
+/* ---- formats (format.c) ------------------------------------------------- */
+hda_status hda__format_check(const hda_stream_format *f, uint16_t *fmt);
+
+/* ---- stream interrupts (events.c) --------------------------------------- */
+void hda__stream_irq(hda_bus *bus, unsigned sd, uint8_t status);
+
+/* ---- platform access for backends' public extras (bus.c) ---------------- */
+hda_status hda_bus_platform(hda_bus *bus, const hda_plat_ops **ops,
+			    hda_plat **plat);
+
+#endif /* HDA_INTERNAL_H */

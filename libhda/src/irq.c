@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interrupt thread: libhda's stand-in for a kernel's interrupt context.
+ *
+ * It sleeps on the backend's interrupt eventfd and on a wake eventfd (for
+ * asynchronous verb transfers and shutdown).  On an interrupt it reads
+ * INTSTS and services stream and controller causes until none is pending:
+ * the backend signals rising edges of a level-triggered line, so stopping
+ * before INTSTS is clear could lose the next edge.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Bounds the work of one wakeup, so a stuck status bit cannot spin the
+ * thread forever; the next poll() round picks up the rest. */
+#define IRQ_MAX_ROUNDS 16
+
+static _Thread_local unsigned callback_depth;
+
+bool hda__in_callback(void)
+{
+	return callback_depth != 0;
+}
+
+void hda__enter_callback(void)
+{
+	callback_depth++;
+}
+
+void hda__leave_callback(void)
+{
+	callback_depth--;
+}
+
+void hda__irq_kick(hda_bus *bus)
+{
+	uint64_t one = 1;
+
+	if (bus->wake_fd >= 0)
+		(void)!write(bus->wake_fd, &one, sizeof(one));
+}
+
+static void drain_fd(int fd)
+{
+	uint64_t v;
+
+	(void)!read(fd, &v, sizeof(v));
+}
+
+static void service(hda_bus *bus)
+{
+	for (unsigned round = 0; round < IRQ_MAX_ROUNDS; round++) {
+		uint32_t intsts = hda__rd32(bus, HDA_INTSTS);
+		uint32_t pending;
+
+		if (intsts == 0xFFFFFFFFu &&
+		    bus->ops->health(bus->plat) != HDA_STATUS_SUCCESS) {
+			atomic_store(&bus->dead, true);
+			return;
+		}
+		pending = intsts & 0x7FFFFFFFu;
+		if (!pending)
+			return;
+		for (unsigned sd = 0; sd < bus->n_sd; sd++) {
+			uint8_t sts;
+
+			if (!(pending & (1u << sd)))
+				continue;
+			sts = hda__rd8(bus, HDA_SD_OFF(sd) + HDA_SD_STS);
+			/* Clear what we saw (RW1C) before acting on it. */
+			hda__wr8(bus, HDA_SD_OFF(sd) + HDA_SD_STS,
+				 sts & HDA_SD_STS_INT_MASK);
+			hda__stream_irq(bus, sd, sts & HDA_SD_STS_INT_MASK);
+		}
+		if (pending & HDA_INTSTS_CIS) {
+			hda__rirb_service(bus);
+			/* CORB memory errors are not used; clear anyway. */
+			hda__wr8(bus, HDA_CORBSTS, 0x01);
+		}
+	}
+}
+
+static void *irq_main(void *arg)
+{
+	hda_bus *bus = arg;
+	struct pollfd fds[2] = {
+		{.fd = bus->ops->irq_fd(bus->plat), .events = POLLIN},
+		{.fd = bus->wake_fd, .events = POLLIN},
+	};
+
+	while (!atomic_load(&bus->stopping)) {
+		int n = poll(fds, 2, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents & POLLIN) {
+			drain_fd(fds[0].fd);
+			if (!atomic_load(&bus->dead))
+				service(bus);
+		}
+		if (fds[1].revents & POLLIN)
+			drain_fd(fds[1].fd);
+		if (atomic_load(&bus->stopping))
+			break;
+		hda__unsol_dispatch(bus);
+		hda__async_run(bus);
+	}
+	return NULL;
+}
+
+hda_status hda__irq_start(hda_bus *bus)
+{
+	bus->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (bus->wake_fd < 0)
+		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	if (pthread_create(&bus->irq_thread, NULL, irq_main, bus) != 0)
+		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	bus->irq_running = true;
+	return HDA_STATUS_SUCCESS;
+}
+
+void hda__irq_stop(hda_bus *bus)
+{
+	if (bus->irq_running) {
+		atomic_store(&bus->stopping, true);
+		hda__irq_kick(bus);
+		pthread_join(bus->irq_thread, NULL);
+		bus->irq_running = false;
+	}
+	if (bus->wake_fd >= 0) {
+		close(bus->wake_fd);
+		bus->wake_fd = -1;
+	}
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* hda_set_dma_engine_state: the DDI's stream state machine. */
+#include "internal.h"
+
+/*
+ * Allowed moves (DDI SetDmaEngineState): Reset -> Stop, Run -> Stop,
+ * Stop -> Run, Stop -> Reset, and staying put.  Run <-> Reset directly is
+ * refused with INVALID_DEVICE_REQUEST: the DDI forbids it without naming a
+ * code (hda-facts 8.4), and that is the code it uses for every other
+ * wrong-state request.
+ */
+static bool move_allowed(hda_stream_state from, hda_stream_state to)
+{
+	return !((from == HDA_STREAM_STATE_RUN && to == HDA_STREAM_STATE_RESET) ||
+		 (from == HDA_STREAM_STATE_RESET && to == HDA_STREAM_STATE_RUN));
+}
+
+static bool has_program(const hda_slot *slot)
+{
+	return slot->buf_kind != HDA_BUF_NONE && slot->programmed;
+}
+
+/* Reset an engine that keeps its buffer: the stream reset clears every
+ * stream register, so program the same BDL again.  Positions restart at 0. */
+static hda_status reset_keep_buffer(hda_bus *bus, hda_slot *slot)
+{
+	uint32_t fifo;
+	hda_status st;
+
+	hda__slot_write_begin(slot);
+	st = hda__stream_setup(bus, slot, slot->pub_cbl, &fifo);
+	if (st == HDA_STATUS_SUCCESS)
+		slot->pub_fifo = fifo;
+	hda__slot_write_end(slot);
+	return st;
+}
+
+hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
+				    size_t count, const hda_engine *handles)
+{
+	hda_slot *slots[HDA_SD_MAX];
+	hda_slot *moving[HDA_SD_MAX];
+	size_t n_moving = 0;
+	hda_status st = hda__control_enter(bus);
+
+	if (st)
+		return st;
+	if (!handles || count == 0 || count > bus->n_sd ||
+	    (state != HDA_STREAM_STATE_RESET && state != HDA_STREAM_STATE_STOP &&
+	     state != HDA_STREAM_STATE_RUN)) {
+		st = HDA_STATUS_INVALID_PARAMETER;
+		goto out;
+	}
+	/* Validate everything before touching any engine, so a bad entry
+	 * leaves every engine as it was. */
+	for (size_t i = 0; i < count; i++) {
+		slots[i] = hda__slot_get(bus, handles[i]);
+		if (!slots[i]) {
+			st = HDA_STATUS_INVALID_HANDLE;
+			goto out;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (slots[k] == slots[i]) {
+				st = HDA_STATUS_INVALID_PARAMETER;
+				goto out;
+			}
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (state != HDA_STREAM_STATE_RESET && !has_program(slots[i])) {
+			st = HDA_STATUS_INVALID_DEVICE_REQUEST;
+			goto out;
+		}
+		if (!move_allowed(slots[i]->state, state)) {
+			st = HDA_STATUS_INVALID_DEVICE_REQUEST;
+			goto out;
+		}
+		if (slots[i]->state != state)
+			moving[n_moving++] = slots[i];
+	}
+	if (atomic_load(&bus->dead)) {
+		st = HDA_STATUS_DEVICE_NOT_READY;
+		goto out;
+	}
+
+	switch (state) {
+	case HDA_STREAM_STATE_RUN:
+	case HDA_STREAM_STATE_STOP: {
+		/* Reset -> Stop changes no register: a programmed engine in
+		 * reset is already stopped.  Only Run <-> Stop moves go
+		 * through SSYNC. */
+		hda_slot *toggling[HDA_SD_MAX];
+		size_t n = 0;
+
+		for (size_t i = 0; i < n_moving; i++)
+			if (state == HDA_STREAM_STATE_RUN ||
+			    moving[i]->state == HDA_STREAM_STATE_RUN)
+				toggling[n++] = moving[i];
+		if (n)
+			st = hda__streams_run(bus, toggling, n,
+					      state == HDA_STREAM_STATE_RUN);
+		break;
+	}
+	case HDA_STREAM_STATE_RESET:
+		for (size_t i = 0; i < n_moving && st == HDA_STATUS_SUCCESS; i++)
+			if (has_program(moving[i]))
+				st = reset_keep_buffer(bus, moving[i]);
+		break;
+	}
+	if (st == HDA_STATUS_SUCCESS)
+		for (size_t i = 0; i < n_moving; i++)
+			moving[i]->state = state;
+out:
+	hda__control_leave(bus);
+	return st;
+}

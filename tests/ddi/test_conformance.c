@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DDI conformance: the rules of the AllocateDmaBuffer page and its sibling
+ * routines that hold on every controller.  Runs against the controller named
+ * by HDA_TEST_URI (default: the emulator), so one source serves every
+ * backend.  Nothing here injects faults or depends on timing.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "hda/hda_codec.h"
+#include "testutil.h"
+
+typedef struct fixture {
+	hda_bus *bus;
+	hda_device_information info;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_ok(hda_bus_open(test_uri(), &f->bus));
+	f->info.size = sizeof(f->info);
+	assert_ok(hda_get_device_information(f->bus, &f->info));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	hda_bus_close(f->bus);
+	free(f);
+	return 0;
+}
+
+static hda_engine render(fixture *f)
+{
+	hda_engine e;
+	uint16_t conv;
+
+	assert_ok(hda_allocate_render_dma_engine(f->bus, &FMT_48K_16_2, false, &e, &conv));
+	assert_int_equal(conv, 0x0011);
+	return e;
+}
+
+typedef struct buffer {
+	hda_mdl *mdl;
+	size_t size;
+	uint8_t id;
+	uint32_t fifo;
+} buffer;
+
+static buffer alloc_buffer(fixture *f, hda_engine e, size_t req)
+{
+	buffer b;
+
+	assert_ok(hda_allocate_dma_buffer(f->bus, e, req, &b.mdl, &b.size, &b.id, &b.fifo));
+	return b;
+}
+
+/* ---- status names and bus ------------------------------------------------ */
+
+static void status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(hda_status_str(HDA_STATUS_SUCCESS), "HDA_STATUS_SUCCESS");
+	assert_string_equal(hda_status_str(HDA_STATUS_INVALID_DEVICE_REQUEST),
+			    "HDA_STATUS_INVALID_DEVICE_REQUEST");
+	assert_string_equal(hda_status_str(HDA_STATUS_NO_MEMORY), "HDA_STATUS_NO_MEMORY");
+	assert_string_equal(hda_status_str((hda_status)999), "HDA_STATUS_(unknown)");
+}
+
+static void bus_open_errors(void **state)
+{
+	hda_bus *bus = (hda_bus *)0x1;
+
+	(void)state;
+	assert_status(hda_bus_open("nosuch", &bus), HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_bus_open("emu:nosuchoption=1", &bus), HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_bus_open(NULL, &bus), HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_bus_open("emu", NULL), HDA_STATUS_INVALID_PARAMETER);
+	/* out-parameters untouched on failure */
+	assert_ptr_equal(bus, (hda_bus *)0x1);
+	hda_bus_close(NULL);
+}
+
+static void device_information(void **state)
+{
+	fixture *f = *state;
+	hda_device_information small = {.size = 4};
+	uint8_t codec = 0xFF, afg = 0;
+
+	assert_status(hda_get_device_information(f->bus, &small), HDA_STATUS_BUFFER_TOO_SMALL);
+	assert_true(f->info.codecs_detected & 1);
+	assert_true(f->info.output_engines + f->info.bidirectional_engines > 0);
+	assert_true(f->info.input_engines + f->info.bidirectional_engines > 0);
+	assert_int_equal(f->info.device_version, 0x0100);
+	assert_ok(hda_get_resource_information(f->bus, &codec, &afg));
+	assert_int_equal(codec, 0);
+	assert_true(afg > 0);
+}
+
+/* ---- engines --------------------------------------------------------------- */
+
+static void engine_bad_parameters(void **state)
+{
+	fixture *f = *state;
+	hda_engine e;
+	uint16_t conv;
+	const hda_stream_format bad[] = {
+		{48000, 24, 24, 2}, /* 24-bit container (hda-facts 8.5) */
+		{48000, 16, 32, 2}, /* container does not match size    */
+		{12345, 16, 16, 2}, /* no base/mult/div gives that rate */
+		{48000, 12, 16, 2}, /* no such sample size              */
+		{48000, 16, 16, 0},
+		{48000, 16, 16, 17},
+	};
+
+	assert_status(hda_allocate_render_dma_engine(f->bus, &FMT_48K_16_2, false, NULL, &conv),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_render_dma_engine(f->bus, &FMT_48K_16_2, false, &e, NULL),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_render_dma_engine(f->bus, NULL, false, &e, &conv),
+		      HDA_STATUS_INVALID_PARAMETER);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_status(hda_allocate_render_dma_engine(f->bus, &bad[i], false, &e, &conv),
+			      HDA_STATUS_INVALID_PARAMETER);
+		assert_status(hda_allocate_capture_dma_engine(f->bus, 0, &bad[i], &e, &conv),
+			      HDA_STATUS_INVALID_PARAMETER);
+	}
+	/* a codec that is not there */
+	assert_status(hda_allocate_capture_dma_engine(f->bus, 9, &FMT_48K_16_2, &e, &conv),
+		      HDA_STATUS_INVALID_PARAMETER);
+}
+
+static void engines_exhaust_and_stream_ids(void **state)
+{
+	fixture *f = *state;
+	unsigned n_out = f->info.output_engines + f->info.bidirectional_engines;
+	unsigned n_in = f->info.input_engines + f->info.bidirectional_engines;
+	hda_engine outs[32], ins[32], extra;
+	uint16_t ids_out = 0, ids_in = 0, conv;
+
+	/* the bidirectional engines serve one direction or the other */
+	n_in = f->info.input_engines;
+	for (unsigned i = 0; i < n_out; i++) {
+		buffer b;
+
+		outs[i] = render(f);
+		b = alloc_buffer(f, outs[i], 4096);
+		assert_in_range(b.id, 1, 15);
+		assert_false(ids_out & (1u << b.id)); /* unique among outputs */
+		ids_out |= (uint16_t)(1u << b.id);
+	}
+	assert_status(hda_allocate_render_dma_engine(f->bus, &FMT_48K_16_2, false, &extra, &conv),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	for (unsigned i = 0; i < n_in; i++) {
+		buffer b;
+
+		assert_ok(hda_allocate_capture_dma_engine(f->bus, 0, &FMT_48K_16_2, &ins[i], &conv));
+		b = alloc_buffer(f, ins[i], 4096);
+		assert_in_range(b.id, 1, 15);
+		assert_false(ids_in & (1u << b.id));
+		ids_in |= (uint16_t)(1u << b.id);
+	}
+	assert_status(hda_allocate_capture_dma_engine(f->bus, 0, &FMT_48K_16_2, &extra, &conv),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+
+	/* Free one output; a new one gets an id no live output has. */
+	assert_ok(hda_free_dma_buffer(f->bus, outs[0]));
+	assert_ok(hda_free_dma_engine(f->bus, outs[0]));
+	ids_out = 0;
+	for (unsigned i = 1; i < n_out; i++) {
+		hda_mdl *m;
+		size_t sz;
+		uint8_t id;
+		uint32_t fifo;
+
+		assert_ok(hda_free_dma_buffer(f->bus, outs[i]));
+		assert_ok(hda_allocate_dma_buffer(f->bus, outs[i], 4096, &m, &sz, &id, &fifo));
+		ids_out |= (uint16_t)(1u << id);
+	}
+	outs[0] = render(f);
+	{
+		buffer b = alloc_buffer(f, outs[0], 4096);
+
+		assert_in_range(b.id, 1, 15);
+		assert_false(ids_out & (1u << b.id));
+	}
+}
+
+static void bandwidth(void **state)
+{
+	fixture *f = *state;
+	const hda_stream_format big = {192000, 32, 32, 8}; /* 1024 bits/slot */
+	const hda_stream_format mid = {48000, 32, 32, 8};  /* 256 bits/slot */
+	hda_engine a, b;
+	uint16_t conv;
+
+	/* More than one SDO line carries: refused, nothing reserved. */
+	if (!f->info.is_striping_supported)
+		assert_status(hda_allocate_render_dma_engine(f->bus, &big, false, &a, &conv),
+			      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	assert_ok(hda_allocate_render_dma_engine(f->bus, &mid, false, &a, &conv));
+	assert_ok(hda_allocate_render_dma_engine(f->bus, &mid, false, &b, &conv));
+	/* a cannot grow to a size that no longer fits beside b ... */
+	assert_status(hda_change_bandwidth_allocation(f->bus, a, &big, &conv),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	/* ... and keeps its old reservation: b can take what is left. */
+	assert_ok(hda_change_bandwidth_allocation(f->bus, b, &(hda_stream_format){96000, 32, 32, 8},
+						  &conv));
+	assert_int_equal(conv, 0x0847);
+	assert_status(hda_change_bandwidth_allocation(f->bus, b, &(hda_stream_format){96000, 24, 24, 8},
+						      &conv),
+		      HDA_STATUS_INVALID_PARAMETER);
+	/* not in Reset with no buffer: refused */
+	alloc_buffer(f, a, 4096);
+	assert_status(hda_change_bandwidth_allocation(f->bus, a, &mid, &conv),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+}
+
+/* ---- AllocateDmaBuffer ----------------------------------------------------- */
+
+static void buffer_null_out_pointers(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+
+	assert_status(hda_allocate_dma_buffer(f->bus, e, 4096, NULL, &sz, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_dma_buffer(f->bus, e, 4096, &m, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_dma_buffer(f->bus, e, 4096, &m, &sz, NULL, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_dma_buffer(f->bus, e, 4096, &m, &sz, &id, NULL),
+		      HDA_STATUS_INVALID_PARAMETER);
+	/* nothing was allocated by the failures */
+	alloc_buffer(f, e, 4096);
+}
+
+/* The documented size rule, computed independently of the library. */
+static size_t expected_size(size_t req, size_t frame)
+{
+	size_t g = frame, step, n;
+
+	while (g % 128)
+		g += frame; /* lcm(frame, 128) */
+	step = g;
+	n = (req + step / 2) / step; /* nearest, ties up */
+	if (n < 2)
+		n = 2;
+	if (n * step > (4u << 20))
+		n = (4u << 20) / step;
+	return n * step;
+}
+
+static void buffer_size_rule(void **state)
+{
+	fixture *f = *state;
+	const struct {
+		hda_stream_format fmt;
+		size_t req;
+	} cases[] = {
+		{{48000, 16, 16, 2}, 1920},     /* 10 ms: already whole granules */
+		{{48000, 16, 16, 2}, 1000},     /* rounds to 1024 */
+		{{48000, 16, 16, 2}, 1},        /* minimum: 2 granules */
+		{{48000, 16, 16, 2}, 64u << 20},/* maximum: 4 MiB */
+		{{48000, 16, 16, 6}, 1344},     /* frame 12, granule 384: tie -> up */
+		{{48000, 16, 16, 6}, 1343},     /* just below the tie -> down */
+		{{44100, 24, 32, 3}, 5000},     /* frame 12 */
+		{{48000, 16, 16, 1}, 130},      /* frame 2 */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hda_engine e;
+		uint16_t conv;
+		buffer b;
+		size_t frame = cases[i].fmt.container_size / 8 * cases[i].fmt.channels;
+
+		assert_ok(hda_allocate_render_dma_engine(f->bus, &cases[i].fmt, false, &e, &conv));
+		b = alloc_buffer(f, e, cases[i].req);
+		assert_int_equal(b.size, expected_size(cases[i].req, frame));
+		assert_int_equal(b.size % frame, 0);
+		assert_int_equal(b.size % 128, 0);
+		assert_true(b.size >= 256 && b.size <= (4u << 20));
+		assert_ok(hda_free_dma_buffer(f->bus, e));
+		assert_ok(hda_free_dma_engine(f->bus, e));
+	}
+}
+
+static void buffer_mdl(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	buffer b = alloc_buffer(f, e, 3 * 4096 + 512);
+
+	assert_int_equal(b.mdl->byte_count, b.size);
+	assert_int_equal(b.mdl->byte_offset, 0);
+	assert_int_equal(b.mdl->page_count, (b.size + 4095) / 4096);
+	/* the buffer starts at the start of the first page */
+	assert_ptr_equal(b.mdl->base, b.mdl->pages[0].host);
+	for (size_t i = 0; i < b.mdl->page_count; i++) {
+		assert_int_equal(b.mdl->pages[i].bus % 4096, 0);
+		assert_int_equal((uintptr_t)b.mdl->pages[i].host % 4096, 0);
+		assert_ptr_equal(b.mdl->pages[i].host, (uint8_t *)b.mdl->base + i * 4096);
+	}
+	/* the memory is ours to write */
+	memset(b.mdl->base, 0x5A, b.size);
+}
+
+static void buffer_only_in_reset_and_once(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+	buffer b;
+
+	/* no buffer: nothing to free */
+	assert_status(hda_free_dma_buffer(f->bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+	b = alloc_buffer(f, e, 4096);
+	assert_true(b.fifo > 0);
+	/* a buffer is already allocated */
+	assert_status(hda_allocate_dma_buffer(f->bus, e, 4096, &m, &sz, &id, &fifo),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	/* the engine is not freed while it has a buffer */
+	assert_status(hda_free_dma_engine(f->bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+	/* not in reset: neither allocate nor free */
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_status(hda_free_dma_buffer(f->bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(hda_allocate_dma_buffer(f->bus, e, 4096, &m, &sz, &id, &fifo),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &e));
+	/* allocate, free, allocate again */
+	assert_ok(hda_free_dma_buffer(f->bus, e));
+	b = alloc_buffer(f, e, 8192);
+	assert_int_equal(b.size, 8192);
+	assert_ok(hda_free_dma_buffer(f->bus, e));
+	assert_ok(hda_free_dma_engine(f->bus, e));
+}
+
+static void fifo_matches_position_report(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	buffer b = alloc_buffer(f, e, 4096);
+	hda_position p;
+
+	assert_ok(hda_read_position(f->bus, e, &p));
+	assert_int_equal(p.fifo_size, b.fifo);
+	assert_int_equal(p.cbl, b.size);
+	assert_int_equal(p.frame_bytes, 4);
+	assert_int_equal(p.link, 0);
+}
+
+/* ---- handles --------------------------------------------------------------- */
+
+static void invalid_handles(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f), freed = render(f), foreign;
+	hda_bus *other;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+	uint16_t conv;
+	hda_position p;
+	const volatile uint32_t *reg;
+
+	assert_ok(hda_free_dma_engine(f->bus, freed));
+	assert_ok(hda_bus_open(test_uri(), &other));
+	assert_ok(hda_allocate_render_dma_engine(other, &FMT_48K_16_2, false, &foreign, &conv));
+
+	const hda_engine bad[] = {
+		freed,
+		foreign,
+		{0},
+		{~0ull},
+		{e.value + 1},          /* another generation */
+		{e.value ^ (1ull << 40)}, /* another descriptor */
+		{e.value ^ (1ull << 35)}, /* reserved bits */
+		{0xDEADBEEFCAFEF00Dull},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hda_engine h = bad[i];
+
+		assert_status(hda_allocate_dma_buffer(f->bus, h, 4096, &m, &sz, &id, &fifo),
+			      HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_free_dma_buffer(f->bus, h), HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_free_dma_engine(f->bus, h), HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &h),
+			      HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_change_bandwidth_allocation(f->bus, h, &FMT_48K_16_2, &conv),
+			      HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_read_position(f->bus, h, &p), HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_get_link_position_register(f->bus, h, &reg),
+			      HDA_STATUS_INVALID_HANDLE);
+		assert_status(hda_register_notification_event(f->bus, h, 0),
+			      HDA_STATUS_INVALID_HANDLE);
+	}
+	/* the valid handle still works, the foreign one on its own bus too */
+	alloc_buffer(f, e, 4096);
+	assert_ok(hda_allocate_dma_buffer(other, foreign, 4096, &m, &sz, &id, &fifo));
+	hda_bus_close(other);
+}
+
+/* ---- SetDmaEngineState ------------------------------------------------------ */
+
+static void state_machine(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f), nobuf = render(f);
+	hda_engine both[2] = {e, nobuf}, dup[2] = {e, e};
+
+	/* a non-Reset state needs a buffer */
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &nobuf),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &nobuf));
+	alloc_buffer(f, e, 4096);
+	/* no direct Reset -> Run */
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RUN, 1, &e),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_PAUSE, 1, &e));
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RUN, 1, &e));
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RUN, 1, &e));
+	/* no direct Run -> Reset */
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &e),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	/* a list with an engine lacking a buffer changes nothing */
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 2, both),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &e),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST); /* still running */
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &e));
+	/* parameters */
+	assert_status(hda_set_dma_engine_state(f->bus, (hda_stream_state)7, 1, &e),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 0, &e),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, NULL),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 2, dup),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_ok(hda_free_dma_buffer(f->bus, e));
+}
+
+/* ---- callback context --------------------------------------------------------- */
+
+typedef struct ctx_probe {
+	hda_bus *bus;
+	hda_engine engine;
+	hda_status alloc, free_buf, state, verbs, open, reg;
+	int done_fd;
+} ctx_probe;
+
+static void unsol_nop(hda_codec_response r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+}
+
+static void probe_cb(hda_codec_transfer *t, size_t n, void *arg)
+{
+	ctx_probe *p = arg;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id, tag;
+	uint32_t fifo;
+	hda_bus *b;
+	uint64_t one = 1;
+
+	(void)t;
+	(void)n;
+	p->alloc = hda_allocate_dma_buffer(p->bus, p->engine, 4096, &m, &sz, &id, &fifo);
+	p->free_buf = hda_free_dma_buffer(p->bus, p->engine);
+	p->state = hda_set_dma_engine_state(p->bus, HDA_STREAM_STATE_STOP, 1, &p->engine);
+	p->verbs = hda_transfer_codec_verbs(p->bus, n, t, NULL, NULL);
+	p->open = hda_bus_open("emu", &b);
+	p->reg = hda_register_event_callback(p->bus, unsol_nop, NULL, &tag);
+	(void)!write(p->done_fd, &one, sizeof(one));
+}
+
+static void unsuccessful_from_callback(void **state)
+{
+	fixture *f = *state;
+	ctx_probe p = {.bus = f->bus, .engine = render(f)};
+	hda_codec_transfer t = {.command = hda_verb12(0, 0, 0xF00, 0)};
+
+	p.done_fd = eventfd(0, EFD_CLOEXEC);
+	assert_true(p.done_fd >= 0);
+	assert_ok(hda_transfer_codec_verbs(f->bus, 1, &t, probe_cb, &p));
+	assert_int_equal(wait_eventfd(p.done_fd, 1, 10000), 1);
+	assert_status(p.alloc, HDA_STATUS_UNSUCCESSFUL);
+	assert_status(p.free_buf, HDA_STATUS_UNSUCCESSFUL);
+	assert_status(p.state, HDA_STATUS_UNSUCCESSFUL);
+	assert_status(p.verbs, HDA_STATUS_UNSUCCESSFUL);
+	assert_status(p.open, HDA_STATUS_UNSUCCESSFUL);
+	assert_status(p.reg, HDA_STATUS_UNSUCCESSFUL);
+	/* the asynchronous transfer itself completed */
+	assert_true(t.response.is_valid);
+	/* and outside the callback the same call works */
+	alloc_buffer(f, p.engine, 4096);
+	close(p.done_fd);
+}
+
+/* ---- verbs and events ---------------------------------------------------------- */
+
+static void verbs(void **state)
+{
+	fixture *f = *state;
+	hda_codec_transfer t[3] = {
+		{.command = hda_verb12(0, 0, 0xF00, 0x00)}, /* vendor id */
+		{.command = hda_verb12(0, 0, 0xF00, 0x04)}, /* node count */
+		{.command = hda_verb12(3, 0, 0xF00, 0x00)}, /* no codec at 3 */
+	};
+
+	assert_status(hda_transfer_codec_verbs(f->bus, 0, t, NULL, NULL),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_transfer_codec_verbs(f->bus, 1, NULL, NULL, NULL),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_ok(hda_transfer_codec_verbs(f->bus, 3, t, NULL, NULL));
+	assert_true(t[0].response.is_valid);
+	assert_true(t[0].response.response != 0);
+	assert_true(t[1].response.is_valid);
+	assert_int_equal(t[1].response.response & 0xFF, 1); /* one function group */
+	/* SUCCESS, but the absent codec's response is not valid */
+	assert_false(t[2].response.is_valid);
+}
+
+static void event_callback_tags(void **state)
+{
+	fixture *f = *state;
+	uint8_t tags[64];
+	uint64_t seen = 0;
+
+	for (unsigned i = 0; i < 63; i++) {
+		assert_ok(hda_register_event_callback(f->bus, unsol_nop, NULL,
+						      &tags[i]));
+		assert_in_range(tags[i], 1, 63);
+		assert_false(seen & (1ull << tags[i]));
+		seen |= 1ull << tags[i];
+	}
+	assert_status(hda_register_event_callback(f->bus, unsol_nop, NULL,
+						  &tags[63]),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	assert_ok(hda_unregister_event_callback(f->bus, tags[5]));
+	assert_status(hda_unregister_event_callback(f->bus, tags[5]), HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_unregister_event_callback(f->bus, 0), HDA_STATUS_INVALID_PARAMETER);
+	assert_ok(hda_register_event_callback(f->bus, unsol_nop, NULL, &tags[5]));
+}
+
+static void notification_buffers(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	hda_mdl *m;
+	size_t sz, off;
+	uint8_t id;
+	uint32_t fifo;
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	assert_status(hda_allocate_dma_buffer_with_notification(f->bus, e, 3, 4096, &m, &sz, &off,
+								&id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_dma_buffer_with_notification(f->bus, e, 2, 4096, &m, &sz, NULL,
+								&id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	/* two notifications: the size is a whole number of two granules */
+	assert_ok(hda_allocate_dma_buffer_with_notification(f->bus, e, 2, 128 * 5, &m, &sz, &off,
+							    &id, &fifo));
+	assert_int_equal(sz % 256, 0);
+	assert_int_equal(off, 0);
+	/* freed through the plain routine: the wrong kind */
+	assert_status(hda_free_dma_buffer(f->bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(hda_free_dma_buffer_with_notification(f->bus, e, m, sz + 1),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_ok(hda_register_notification_event(f->bus, e, fd));
+	assert_status(hda_unregister_notification_event(f->bus, e, fd + 1000),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_ok(hda_unregister_notification_event(f->bus, e, fd));
+	assert_ok(hda_free_dma_buffer_with_notification(f->bus, e, m, sz));
+	close(fd);
+}
+
+/* ---- the BDL interface ------------------------------------------------------------ */
+
+static void isr_nop(void *ctx, uint32_t sts)
+{
+	(void)ctx;
+	(void)sts;
+}
+
+static void bdl_interface(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	hda_mdl *data;
+	hda_bdl_entry *bdl;
+	uint8_t id;
+	uint32_t fifo;
+
+	assert_ok(hda_allocate_contiguous_dma_buffer(f->bus, e, 4 * 1024, &data, &bdl));
+	assert_int_equal(data->byte_count, 4096);
+	/* Setup before the BDL makes sense: refused */
+	for (unsigned i = 0; i < 4; i++)
+		bdl[i] = (hda_bdl_entry){.address = data->pages[0].bus + i * 1024, .length = 1024,
+					 .flags = HDA_BDL_IOC};
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 0, isr_nop, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER); /* lvi must be >= 1 */
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4000, 3, isr_nop, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER); /* lengths sum to 4096 */
+	bdl[3].address += 4096;
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 3, isr_nop, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER); /* outside the buffer */
+	bdl[3].address -= 4096;
+	/* without setup the engine cannot leave Reset */
+	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 3, isr_nop, NULL, &id, &fifo));
+	assert_in_range(id, 1, 15);
+	assert_true(fifo > 0);
+	/* the two families do not mix */
+	assert_status(hda_free_dma_buffer(f->bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_status(hda_free_contiguous_dma_buffer(f->bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &e));
+	assert_ok(hda_free_contiguous_dma_buffer(f->bus, e));
+	assert_ok(hda_free_dma_engine(f->bus, e));
+}
+
+static void codec_paths(void **state)
+{
+	fixture *f = *state;
+	hda_codec_path paths[32];
+	size_t n = 0, outs = 0, ins = 0;
+
+	assert_ok(hda_codec_find_paths(f->bus, 0, paths, 32, &n));
+	assert_true(n <= 32);
+	for (size_t i = 0; i < n; i++) {
+		const hda_codec_path *p = &paths[i];
+
+		assert_true(p->depth >= 2);
+		if (p->dir == HDA_PATH_OUTPUT) {
+			outs++;
+			assert_int_equal(p->nodes[0], p->pin);
+			assert_int_equal(p->nodes[p->depth - 1], p->converter);
+		} else {
+			ins++;
+			assert_int_equal(p->nodes[0], p->converter);
+			assert_int_equal(p->nodes[p->depth - 1], p->pin);
+		}
+		assert_ok(hda_codec_path_enable(f->bus, p, 1, 0x0011));
+		assert_ok(hda_codec_path_disable(f->bus, p));
+	}
+	assert_true(outs >= 1);
+	assert_status(hda_codec_find_paths(f->bus, 9, paths, 32, &n), HDA_STATUS_INVALID_PARAMETER);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(status_names),
+		cmocka_unit_test(bus_open_errors),
+		cmocka_unit_test_setup_teardown(device_information, setup, teardown),
+		cmocka_unit_test_setup_teardown(engine_bad_parameters, setup, teardown),
+		cmocka_unit_test_setup_teardown(engines_exhaust_and_stream_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(bandwidth, setup, teardown),
+		cmocka_unit_test_setup_teardown(buffer_null_out_pointers, setup, teardown),
+		cmocka_unit_test_setup_teardown(buffer_size_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(buffer_mdl, setup, teardown),
+		cmocka_unit_test_setup_teardown(buffer_only_in_reset_and_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(fifo_matches_position_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(invalid_handles, setup, teardown),
+		cmocka_unit_test_setup_teardown(state_machine, setup, teardown),
+		cmocka_unit_test_setup_teardown(unsuccessful_from_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(verbs, setup, teardown),
+		cmocka_unit_test_setup_teardown(event_callback_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(notification_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(bdl_interface, setup, teardown),
+		cmocka_unit_test_setup_teardown(codec_paths, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name(test_uri(), tests, NULL, NULL);
+}

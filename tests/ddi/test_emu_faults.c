@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DDI rules that need the emulator's fault injection or its configuration:
+ * DEVICE_NOT_READY on hardware timeouts, INSUFFICIENT_RESOURCES when memory
+ * runs out, and the FIFO size read from SDnFIFOS.
+ */
+#include <stdio.h>
+
+#include "hda/hda_emu.h"
+#include "testutil.h"
+
+static hda_engine render_engine(hda_bus *bus, const hda_stream_format *fmt)
+{
+	hda_engine e;
+	uint16_t conv;
+
+	assert_ok(hda_allocate_render_dma_engine(bus, fmt, false, &e, &conv));
+	return e;
+}
+
+static void bringup_timeouts(void **state)
+{
+	hda_bus *bus = NULL;
+	uint64_t t0 = test_now_ms();
+
+	(void)state;
+	/* the controller never leaves reset */
+	assert_status(hda_bus_open("emu:clock=manual,fault=crst", &bus),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	/* the codec never answers: its function group cannot be found */
+	assert_status(hda_bus_open("emu:clock=manual,fault=codec", &bus),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	/* the device is gone before we start */
+	assert_status(hda_bus_open("emu:clock=manual,fault=gone", &bus),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_null(bus);
+	/* Bounded: three failed bring-ups within a generous margin of their
+	 * documented bounds (100 ms controller reset, 100 ms per verb). */
+	assert_true(test_now_ms() - t0 < 5000);
+}
+
+static void stream_reset_timeout(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	hda_engine e;
+	hda_mdl *m = NULL;
+	size_t sz = 0;
+	uint8_t id = 0;
+	uint32_t fifo = 0;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	assert_non_null(emu);
+	e = render_engine(bus, &FMT_48K_16_2);
+
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_STREAM_RESET_STUCK, true));
+	assert_status(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	/* out-parameters untouched, nothing left allocated */
+	assert_null(m);
+	assert_int_equal(sz, 0);
+	assert_status(hda_free_dma_buffer(bus, e), HDA_STATUS_INVALID_DEVICE_REQUEST);
+
+	/* the hardware recovers: the same engine works */
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_STREAM_RESET_STUCK, false));
+	assert_ok(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo));
+
+	/* a reset that never completes on the way back to Reset */
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_STREAM_RESET_STUCK, true));
+	assert_status(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &e),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_STREAM_RESET_STUCK, false));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &e));
+	hda_bus_close(bus);
+}
+
+static void fifos_never_valid(void **state)
+{
+	hda_bus *bus;
+	hda_engine e;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_emu_inject_fault(hda_emu_from_bus(bus), HDA_EMU_FAULT_FIFOS_ZERO, true));
+	assert_status(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	hda_bus_close(bus);
+}
+
+static void codec_goes_silent(void **state)
+{
+	hda_bus *bus;
+	hda_codec_transfer t = {.command = hda_verb12(0, 0, 0xF00, 0)};
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	assert_ok(hda_emu_inject_fault(hda_emu_from_bus(bus), HDA_EMU_FAULT_CODEC_SILENT, true));
+	/* SUCCESS with an invalid response: the codec timed out */
+	assert_ok(hda_transfer_codec_verbs(bus, 1, &t, NULL, NULL));
+	assert_false(t.response.is_valid);
+	assert_ok(hda_emu_inject_fault(hda_emu_from_bus(bus), HDA_EMU_FAULT_CODEC_SILENT, false));
+	assert_ok(hda_transfer_codec_verbs(bus, 1, &t, NULL, NULL));
+	assert_true(t.response.is_valid);
+	assert_int_equal(t.response.response, 0x1d170001);
+	hda_bus_close(bus);
+}
+
+static void device_gone_mid_stream(void **state)
+{
+	hda_bus *bus;
+	hda_engine e;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+	hda_codec_transfer t = {.command = hda_verb12(0, 0, 0xF00, 0)};
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	assert_ok(hda_emu_advance(hda_emu_from_bus(bus), 5000000));
+	assert_ok(hda_emu_inject_fault(hda_emu_from_bus(bus), HDA_EMU_FAULT_DEVICE_GONE, true));
+	assert_status(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_status(hda_transfer_codec_verbs(bus, 1, &t, NULL, NULL), HDA_STATUS_DEVICE_NOT_READY);
+	hda_bus_close(bus); /* bounded, and frees everything (ASan checks) */
+}
+
+static void out_of_dma_memory(void **state)
+{
+	hda_bus *bus;
+	hda_engine e[4];
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+	unsigned ok = 0;
+	hda_status st = HDA_STATUS_SUCCESS;
+
+	(void)state;
+	/* 1 MiB of DMA memory: a 4 MiB buffer cannot be had, and the call
+	 * fails rather than silently shrinking the buffer. */
+	assert_ok(hda_bus_open("emu:clock=manual,dma_mb=1", &bus));
+	e[0] = render_engine(bus, &FMT_48K_16_2);
+	assert_status(hda_allocate_dma_buffer(bus, e[0], 4u << 20, &m, &sz, &id, &fifo),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	/* 400 KiB buffers (100 pages + a BDL page each, beside the ring page
+	 * out of 256 pages): the third does not fit */
+	for (unsigned i = 0; i < 4 && st == HDA_STATUS_SUCCESS; i++) {
+		if (i)
+			e[i] = render_engine(bus, &FMT_48K_16_2);
+		st = hda_allocate_dma_buffer(bus, e[i], 400 << 10, &m, &sz, &id, &fifo);
+		ok += st == HDA_STATUS_SUCCESS;
+	}
+	assert_status(st, HDA_STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(ok, 2);
+	/* freeing one makes room again */
+	assert_ok(hda_free_dma_buffer(bus, e[0]));
+	assert_ok(hda_allocate_dma_buffer(bus, e[ok], 400 << 10, &m, &sz, &id, &fifo));
+	hda_bus_close(bus);
+}
+
+static void fifo_size_from_fifos(void **state)
+{
+	const struct {
+		const char *uri;
+		hda_stream_format fmt;
+		uint32_t fifo;
+	} cases[] = {
+		/* the emulator's FIFO is `fifo` bytes rounded down to frames */
+		{"emu:clock=manual", {48000, 16, 16, 2}, 256},
+		{"emu:clock=manual", {48000, 16, 16, 6}, 252},
+		{"emu:clock=manual,fifo=100", {48000, 16, 16, 2}, 100},
+		{"emu:clock=manual,fifo=100", {96000, 24, 32, 2}, 96},
+		{"emu:clock=manual,fifo=100", {48000, 16, 16, 6}, 96},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hda_bus *bus;
+		hda_engine e;
+		hda_mdl *m;
+		size_t sz;
+		uint8_t id;
+		uint32_t fifo = 0;
+
+		assert_ok(hda_bus_open(cases[i].uri, &bus));
+		e = render_engine(bus, &cases[i].fmt);
+		assert_ok(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo));
+		if (fifo != cases[i].fifo)
+			fail_msg("%s: FIFO %u, expected %u", cases[i].uri, fifo, cases[i].fifo);
+		hda_bus_close(bus);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bringup_timeouts),
+		cmocka_unit_test(stream_reset_timeout),
+		cmocka_unit_test(fifos_never_valid),
+		cmocka_unit_test(codec_goes_silent),
+		cmocka_unit_test(device_gone_mid_stream),
+		cmocka_unit_test(out_of_dma_memory),
+		cmocka_unit_test(fifo_size_from_fifos),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
