@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 	uint16_t conv;
 	uint8_t stream_id;
 	uint32_t fifo;
-	uint64_t written, next_print = 0;
+	uint64_t written, next_print = 0, wall0 = 0;
 	int efd = -1, rc = 1;
 	bool running = false, have_buffer = false, have_engine = false;
 
@@ -326,6 +326,8 @@ int main(int argc, char **argv)
 		if (n > 0)
 			(void)!read(efd, &ev, sizeof(ev));
 		CHECK(hda_position_track(bus, eng, &tracker, &pos));
+		if (!wall0)
+			wall0 = pos.wall_ticks - pos.link_bytes / (s.channels * 2) * 24000000 / s.rate;
 		/* Everything before the DMA position has been fetched; the
 		 * buffer can take new data up to one buffer beyond it. */
 		if (pos.dma_bytes + size > written) {
@@ -334,10 +336,10 @@ int main(int argc, char **argv)
 		}
 		if (!o.quiet && pos.converter_frames >= next_print) {
 			printf("link %8" PRIu64 " frames  dma %8" PRIu64 " frames  "
-			       "in FIFO %3" PRIu64 " bytes  wall clock %10.6f s\n",
+			       "in FIFO %3" PRIu64 " bytes  wall clock since start %9.6f s\n",
 			       pos.converter_frames, pos.dma_frames,
 			       pos.dma_bytes - pos.link_bytes,
-			       (double)pos.wall_ticks / 24e6);
+			       (double)(pos.wall_ticks - wall0) / 24e6);
 			next_print += s.rate / 4;
 		}
 		if (pos.converter_frames >= s.frames_total)
@@ -345,7 +347,8 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 	printf("played %" PRIu64 " frames (%.3f s) in %.3f s of controller wall clock\n",
-	       s.frames_total, (double)s.frames_total / s.rate, (double)pos.wall_ticks / 24e6);
+	       s.frames_total, (double)s.frames_total / s.rate,
+	       (double)(pos.wall_ticks - wall0) / 24e6);
 out:
 	if (running)
 		(void)hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &eng);

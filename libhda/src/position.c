@@ -105,7 +105,7 @@ hda_status hda_position_track(hda_bus *bus, hda_engine handle,
 		 * started from 0 less than one buffer ago. */
 		t->link_bytes = p.link;
 		t->dma_bytes = p.dma;
-		t->wall_ticks = 0;
+		t->wall_ticks = p.wall_clock; /* WALCLK time, unwrapped from here on */
 		t->primed = true;
 	} else {
 		t->link_bytes += ring_delta(p.link, t->last_link, p.cbl);
