@@ -3,6 +3,7 @@
  * Internal interfaces of the emulated HDA controller.
  *
  *   emu_mem.c       the machine's DMA memory: a page arena with bus addresses
+ *   emu_config.c    the URI options ("KEY=VALUE,...") as an emu_ctrl_config
  *   emu_ctrl.c      controller: register file, CORB/RIRB, interrupts, clock,
  *                   device thread, SSYNC, fault injection
  *   emu_stream.c    one stream descriptor: BDL walk, FIFO, LPIB, position
@@ -141,9 +142,13 @@ hda_status emu_codec_converter_frames(const emu_codec *codec, uint8_t nid,
 hda_status emu_codec_converter_dropped(const emu_codec *codec, uint8_t nid,
 				       uint64_t *frames);
 
-/* ---- Controller (emu_ctrl.c) ----------------------------------------------- */
+/* ---- Configuration (emu_config.c) ------------------------------------------ */
 
-typedef struct emu_ctrl emu_ctrl;
+/* Write a printf-style message into err unless err is NULL or errlen 0.
+ * The library never prints: a caller that wants the reason behind an
+ * INVALID_PARAMETER passes a buffer. */
+void emu_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 typedef struct emu_ctrl_config {
 	unsigned iss, oss, bss;
@@ -157,6 +162,12 @@ typedef struct emu_ctrl_config {
 	 * handler would have a tick of real time; 0 = never wait (white-box
 	 * use without an interrupt handler).  Default 1000. */
 	unsigned irq_wait_ms;
+	/* emu_ctrl_map32 hands out pointers to WALCLK and SDnLPIB; false
+	 * makes it refuse every offset, as a backend whose registers sit
+	 * behind a socket must, so that the driver's fallbacks (positions
+	 * derived from the position buffer, WALCLK over MMIO) run on the
+	 * model.  Default true. */
+	bool map_regs;
 	emu_codec_config codec;
 	char *strings;   /* owns the codec spec strings after a parse */
 } emu_ctrl_config;
@@ -172,6 +183,10 @@ hda_status emu_ctrl_config_parse(const char *options, emu_ctrl_config *config,
  * become NULL (defaults). */
 void emu_ctrl_config_release(emu_ctrl_config *config);
 
+/* ---- Controller (emu_ctrl.c) ----------------------------------------------- */
+
+typedef struct emu_ctrl emu_ctrl;
+
 hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 			   char *err, size_t errlen);
 void emu_ctrl_destroy(emu_ctrl *ctrl); /* NULL ok */
@@ -182,6 +197,8 @@ uint32_t emu_ctrl_read32(emu_ctrl *ctrl, uint32_t off);
 void emu_ctrl_write8(emu_ctrl *ctrl, uint32_t off, uint8_t val);
 void emu_ctrl_write16(emu_ctrl *ctrl, uint32_t off, uint16_t val);
 void emu_ctrl_write32(emu_ctrl *ctrl, uint32_t off, uint32_t val);
+/* WALCLK, SDnLPIB and their aliases; NULL for any other offset, and for
+ * every offset when the config said map_regs = false. */
 const volatile uint32_t *emu_ctrl_map32(emu_ctrl *ctrl, uint32_t off);
 emu_mem *emu_ctrl_mem(emu_ctrl *ctrl);
 int emu_ctrl_irq_fd(emu_ctrl *ctrl);

@@ -21,8 +21,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -48,6 +46,7 @@ struct emu_ctrl {
 	unsigned iss, oss, bss, n_sd;
 	uint32_t sd_mask; /* one bit per stream descriptor */
 	bool manual;
+	bool map_regs;    /* emu_ctrl_map32 hands out pointers */
 	uint64_t tick_ns;
 	unsigned fifo_config;
 
@@ -78,20 +77,6 @@ struct emu_ctrl {
 };
 
 /* ---- Small helpers ------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t mono_ns(void)
 {
@@ -656,211 +641,7 @@ static void *device_thread(void *arg)
 	return NULL;
 }
 
-/* ---- Configuration ------------------------------------------------------- */
-
-void emu_ctrl_config_default(emu_ctrl_config *config)
-{
-	memset(config, 0, sizeof(*config));
-	config->iss = 4;
-	config->oss = 4;
-	config->bss = 0;
-	config->manual_clock = false;
-	config->tick_us = 1000;
-	config->fifo_bytes = 256;
-	config->dma_bytes = (size_t)64 << 20;
-	config->irq_wait_ms = 1000;
-}
-
-void emu_ctrl_config_release(emu_ctrl_config *config)
-{
-	if (!config)
-		return;
-	free(config->strings);
-	config->strings = NULL;
-	config->codec = (emu_codec_config){0};
-}
-
-static int parse_uint(const char *key, const char *v, unsigned lo,
-		      unsigned hi, unsigned *out, char *err, size_t errlen)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end || errno || n < lo || n > hi) {
-		set_err(err, errlen, "emu option '%s': expected %u..%u, got '%s'",
-			key, lo, hi, v);
-		return -EINVAL;
-	}
-	*out = (unsigned)n;
-	return 0;
-}
-
-static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
-{
-	static const char *const names[HDA_EMU_FAULT_COUNT] = {
-		[HDA_EMU_FAULT_STREAM_RESET_STUCK] = "srst",
-		[HDA_EMU_FAULT_CONTROLLER_RESET_STUCK] = "crst",
-		[HDA_EMU_FAULT_CODEC_SILENT] = "codec",
-		[HDA_EMU_FAULT_FIFOS_ZERO] = "fifos",
-		[HDA_EMU_FAULT_DEVICE_GONE] = "gone",
-	};
-	char *save = NULL;
-	uint32_t set = 0;
-
-	for (char *t = strtok_r(v, "+", &save); t;
-	     t = strtok_r(NULL, "+", &save)) {
-		unsigned f;
-
-		for (f = 0; f < HDA_EMU_FAULT_COUNT; f++)
-			if (strcmp(t, names[f]) == 0)
-				break;
-		if (f == HDA_EMU_FAULT_COUNT) {
-			set_err(err, errlen,
-				"emu option 'fault': expected srst, crst, codec, fifos or gone, got '%s'",
-				t);
-			return -EINVAL;
-		}
-		set |= 1u << f;
-	}
-	*faults = set;
-	return 0;
-}
-
-/* Copy the four codec spec strings into one buffer the config owns. */
-static int own_strings(emu_ctrl_config *cfg)
-{
-	const char **specs[] = {&cfg->codec.lineout, &cfg->codec.hp,
-				&cfg->codec.mic, &cfg->codec.linein};
-	size_t total = 1;
-	char *buf, *p;
-
-	for (size_t i = 0; i < 4; i++)
-		if (*specs[i])
-			total += strlen(*specs[i]) + 1;
-	buf = malloc(total);
-	if (!buf)
-		return -ENOMEM;
-	p = buf;
-	for (size_t i = 0; i < 4; i++) {
-		size_t len;
-
-		if (!*specs[i])
-			continue;
-		len = strlen(*specs[i]) + 1;
-		memcpy(p, *specs[i], len);
-		*specs[i] = p;
-		p += len;
-	}
-	*p = '\0';
-	cfg->strings = buf;
-	return 0;
-}
-
-static int parse_option(emu_ctrl_config *cfg, char *key, char *v, char *err,
-			size_t errlen)
-{
-	unsigned u;
-
-	if (!strcmp(key, "iss"))
-		return parse_uint(key, v, 0, 15, &cfg->iss, err, errlen);
-	if (!strcmp(key, "oss"))
-		return parse_uint(key, v, 0, 15, &cfg->oss, err, errlen);
-	if (!strcmp(key, "bss"))
-		return parse_uint(key, v, 0, 15, &cfg->bss, err, errlen);
-	if (!strcmp(key, "tick_us"))
-		return parse_uint(key, v, 100, 100000, &cfg->tick_us, err,
-				  errlen);
-	if (!strcmp(key, "fifo"))
-		return parse_uint(key, v, 4, 4096, &cfg->fifo_bytes, err,
-				  errlen);
-	if (!strcmp(key, "dma_mb")) {
-		if (parse_uint(key, v, 1, 1024, &u, err, errlen))
-			return -EINVAL;
-		cfg->dma_bytes = (size_t)u << 20;
-		return 0;
-	}
-	if (!strcmp(key, "clock")) {
-		if (!strcmp(v, "realtime") || !strcmp(v, "manual")) {
-			cfg->manual_clock = !strcmp(v, "manual");
-			return 0;
-		}
-		set_err(err, errlen,
-			"emu option 'clock': expected realtime or manual, got '%s'",
-			v);
-		return -EINVAL;
-	}
-	if (!strcmp(key, "fault"))
-		return parse_faults(v, &cfg->faults, err, errlen);
-	if (!strcmp(key, "lineout") || !strcmp(key, "hp") ||
-	    !strcmp(key, "mic") || !strcmp(key, "linein")) {
-		if (!*v) {
-			set_err(err, errlen, "emu option '%s': empty value",
-				key);
-			return -EINVAL;
-		}
-		/* Syntax is the endpoint's business (emu_codec_create). */
-		if (!strcmp(key, "lineout"))
-			cfg->codec.lineout = v;
-		else if (!strcmp(key, "hp"))
-			cfg->codec.hp = v;
-		else if (!strcmp(key, "mic"))
-			cfg->codec.mic = v;
-		else
-			cfg->codec.linein = v;
-		return 0;
-	}
-	set_err(err, errlen, "unknown emu option '%s'", key);
-	return -EINVAL;
-}
-
-hda_status emu_ctrl_config_parse(const char *options, emu_ctrl_config *config,
-				 char *err, size_t errlen)
-{
-	emu_ctrl_config cfg;
-	char *work, *save = NULL;
-	hda_status st = HDA_STATUS_INVALID_PARAMETER;
-
-	if (!options || !config)
-		return HDA_STATUS_INVALID_PARAMETER;
-	cfg = *config;
-	work = strdup(options);
-	if (!work)
-		return HDA_STATUS_INSUFFICIENT_RESOURCES;
-	for (char *t = strtok_r(work, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(t, '=');
-
-		if (!eq) {
-			set_err(err, errlen,
-				"emu option '%s': expected KEY=VALUE", t);
-			goto out;
-		}
-		*eq = '\0';
-		if (parse_option(&cfg, t, eq + 1, err, errlen))
-			goto out;
-	}
-	if (cfg.iss + cfg.oss + cfg.bss < 1 ||
-	    cfg.iss + cfg.oss + cfg.bss > HDA_SD_MAX) {
-		set_err(err, errlen,
-			"emu options 'iss', 'oss', 'bss': expected 1..%u engines in total, got %u",
-			HDA_SD_MAX, cfg.iss + cfg.oss + cfg.bss);
-		goto out;
-	}
-	/* The specs still point into `work` (or the caller's strings):
-	 * give the config its own copy, then drop the old one. */
-	if (own_strings(&cfg)) {
-		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
-		goto out;
-	}
-	free(config->strings);
-	*config = cfg;
-	st = HDA_STATUS_SUCCESS;
-out:
-	free(work);
-	return st;
-}
+/* ---- Configuration check ------------------------------------------------- */
 
 static hda_status config_check(const emu_ctrl_config *cfg, char *err,
 			       size_t errlen)
@@ -869,26 +650,26 @@ static hda_status config_check(const emu_ctrl_config *cfg, char *err,
 
 	if (cfg->iss > 15 || cfg->oss > 15 || cfg->bss > 15 || total < 1 ||
 	    total > HDA_SD_MAX) {
-		set_err(err, errlen, "emu: bad engine counts %u/%u/%u",
+		emu_set_err(err, errlen, "emu: bad engine counts %u/%u/%u",
 			cfg->iss, cfg->oss, cfg->bss);
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (cfg->tick_us < 100 || cfg->tick_us > 100000) {
-		set_err(err, errlen, "emu: tick_us %u out of 100..100000",
+		emu_set_err(err, errlen, "emu: tick_us %u out of 100..100000",
 			cfg->tick_us);
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (cfg->fifo_bytes < 4 || cfg->fifo_bytes > EMU_SD_FIFO_MAX) {
-		set_err(err, errlen, "emu: fifo %u out of 4..%u",
+		emu_set_err(err, errlen, "emu: fifo %u out of 4..%u",
 			cfg->fifo_bytes, EMU_SD_FIFO_MAX);
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (cfg->dma_bytes < HDA_PAGE_SIZE) {
-		set_err(err, errlen, "emu: DMA memory below one page");
+		emu_set_err(err, errlen, "emu: DMA memory below one page");
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (cfg->faults >> HDA_EMU_FAULT_COUNT) {
-		set_err(err, errlen, "emu: unknown fault bits 0x%x",
+		emu_set_err(err, errlen, "emu: unknown fault bits 0x%x",
 			cfg->faults);
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
@@ -949,6 +730,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 	c->n_sd = c->iss + c->oss + c->bss;
 	c->sd_mask = (uint32_t)((1ull << c->n_sd) - 1);
 	c->manual = config->manual_clock;
+	c->map_regs = config->map_regs;
 	c->tick_ns = (uint64_t)config->tick_us * NS_PER_US;
 	c->fifo_config = config->fifo_bytes;
 	c->faults = config->faults;
@@ -962,13 +744,14 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 	c->irq_cond_ok = true;
 	c->scratch = malloc(EMU_SD_SCRATCH_BYTES);
 	if (!c->scratch) {
-		set_err(err, errlen, "emu: out of memory");
+		emu_set_err(err, errlen, "emu: out of memory");
 		goto fail;
 	}
 	st = emu_mem_create(config->dma_bytes, &c->mem);
 	if (st) {
-		set_err(err, errlen, "emu: cannot map %zu bytes of DMA memory",
-			config->dma_bytes);
+		emu_set_err(err, errlen,
+			    "emu: cannot map %zu bytes of DMA memory",
+			    config->dma_bytes);
 		goto fail;
 	}
 	st = emu_codec_create(&config->codec, &c->codec, err, errlen);
@@ -977,7 +760,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 	c->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->irq_fd < 0) {
 		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
-		set_err(err, errlen, "emu: eventfd: %s", strerror(errno));
+		emu_set_err(err, errlen, "emu: eventfd: %s", strerror(errno));
 		goto fail;
 	}
 
@@ -999,7 +782,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 
 	if (!c->manual && thread_start(c) != 0) {
 		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
-		set_err(err, errlen, "emu: cannot start the device thread");
+		emu_set_err(err, errlen, "emu: cannot start the device thread");
 		goto fail;
 	}
 	*ctrl = c;
@@ -1089,7 +872,9 @@ void emu_ctrl_write32(emu_ctrl *ctrl, uint32_t off, uint32_t val)
 
 const volatile uint32_t *emu_ctrl_map32(emu_ctrl *ctrl, uint32_t off)
 {
-	if (!ctrl || !is_mapped(ctrl, off))
+	/* Without map_regs the lock-free words still exist; only the
+	 * pointers are refused, so MMIO reads keep their cost and meaning. */
+	if (!ctrl || !ctrl->map_regs || !is_mapped(ctrl, off))
 		return NULL;
 	return (const volatile uint32_t *)(const void *)(ctrl->regs + off);
 }

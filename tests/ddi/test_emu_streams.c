@@ -77,28 +77,60 @@ static void start(hda_bus *bus, stream **s, size_t n)
 	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, n, e));
 }
 
-/* Check one engine's tracked position against the emulator's truth. */
-static void check_position(hda_bus *bus, stream *s, hda_stream_position *pos)
+#define URI_MAPPED "emu:clock=manual"
+/* No register is mapped: the link position is derived from the DMA
+ * position buffer and the FIFO size, WALCLK is read through MMIO. */
+#define URI_UNMAPPED "emu:clock=manual,mapregs=off"
+
+/* Track one engine and read the emulator's truth for it. */
+static void track(hda_bus *bus, stream *s, hda_stream_position *pos, hda_emu_stream_truth *truth,
+		  uint64_t *conv_frames)
 {
 	hda_emu *emu = hda_emu_from_bus(bus);
-	hda_emu_stream_truth truth;
-	uint64_t conv_frames;
 
 	assert_ok(hda_position_track(bus, s->e, &s->tracker, pos));
-	assert_ok(hda_emu_stream_truth_get(emu, s->sd, &truth));
-	assert_ok(hda_emu_converter_frames(emu, s->path.converter, &conv_frames));
+	assert_ok(hda_emu_stream_truth_get(emu, s->sd, truth));
+	assert_ok(hda_emu_converter_frames(emu, s->path.converter, conv_frames));
+}
+
+static void expect_exact(const hda_stream_position *pos, const hda_emu_stream_truth *truth,
+			 uint64_t conv_frames)
+{
 	/* The reported converter position is what the converter really
 	 * played or captured: within one frame (here: exactly). */
 	if (pos->converter_frames + 1 < conv_frames || pos->converter_frames > conv_frames + 1)
 		fail_msg("converter: reported %llu frames, converter did %llu",
 			 (unsigned long long)pos->converter_frames,
 			 (unsigned long long)conv_frames);
-	assert_int_equal(pos->link_bytes, truth.link_bytes);
-	assert_int_equal(pos->dma_bytes, truth.dma_bytes);
-	assert_int_equal(pos->fifo_size, truth.fifo_bytes);
+	assert_int_equal(pos->link_bytes, truth->link_bytes);
+	assert_int_equal(pos->dma_bytes, truth->dma_bytes);
+	assert_int_equal(pos->fifo_size, truth->fifo_bytes);
 }
 
-static void render_positions_fifo_aware(void **state)
+/* Check one engine's tracked position against the emulator's truth. */
+static void check_position(hda_bus *bus, stream *s, hda_stream_position *pos)
+{
+	hda_emu_stream_truth truth;
+	uint64_t conv_frames;
+
+	track(bus, s, pos, &truth, &conv_frames);
+	expect_exact(pos, &truth, conv_frames);
+}
+
+/* True when the bus hands out no LPIB pointer, so that the driver derives
+ * the link position from the DMA position and the FIFO size. */
+static bool link_derived(hda_bus *bus, stream *s)
+{
+	const volatile uint32_t *lpib;
+	hda_status st = hda_get_link_position_register(bus, s->e, &lpib);
+
+	assert_true(st == HDA_STATUS_SUCCESS || st == HDA_STATUS_DEVICE_NOT_READY);
+	return st == HDA_STATUS_DEVICE_NOT_READY;
+}
+
+/* Render: the engine fills its FIFO before the first frame goes out, so
+ * dma = link + FIFO from the start and a derived link is exact too. */
+static void render_positions(const char *uri)
 {
 	hda_bus *bus;
 	hda_emu *emu;
@@ -106,8 +138,7 @@ static void render_positions_fifo_aware(void **state)
 	hda_stream_position pos;
 	uint64_t elapsed = 0, wall0;
 
-	(void)state;
-	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	assert_ok(hda_bus_open(uri, &bus));
 	emu = hda_emu_from_bus(bus);
 	stream_open(bus, &s, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, 1920 * 4, 0);
 	start(bus, &sp, 1);
@@ -137,27 +168,58 @@ static void render_positions_fifo_aware(void **state)
 	hda_bus_close(bus);
 }
 
-static void capture_positions_fifo_aware(void **state)
+static void render_positions_fifo_aware(void **state)
 {
+	(void)state;
+	render_positions(URI_MAPPED);
+}
+
+static void render_positions_derived(void **state)
+{
+	(void)state;
+	render_positions(URI_UNMAPPED);
+}
+
+/*
+ * Capture: memory lags the link by the FIFO once it filled.  Before that
+ * nothing reached memory (dma 0), and a link derived as dma + FIFO runs
+ * ahead of the truth by FIFO - link: the bound checked here.  From LPIB it
+ * is exact throughout.
+ */
+static void capture_positions(const char *uri)
+{
+	char full[128];
 	hda_bus *bus;
 	hda_emu *emu;
 	stream s, *sp = &s;
 	hda_stream_position pos;
+	hda_emu_stream_truth truth;
+	uint64_t conv_frames;
+	unsigned filling = 0;
+	bool derived;
 
-	(void)state;
-	assert_ok(hda_bus_open("emu:clock=manual,mic=sine:1000", &bus));
+	snprintf(full, sizeof(full), "%s,mic=sine:1000", uri);
+	assert_ok(hda_bus_open(full, &bus));
 	emu = hda_emu_from_bus(bus);
 	stream_open(bus, &s, HDA_PATH_INPUT, HDA_PIN_MIC_IN, 1920 * 4, 0);
+	derived = link_derived(bus, &s);
 	start(bus, &sp, 1);
 	for (unsigned i = 0; i < 300; i++) {
 		assert_ok(hda_emu_advance(emu, 211000ull + (i * 104729ull) % 2000000ull));
-		check_position(bus, &s, &pos);
-		/* capture: memory lags the link by the FIFO once it filled */
-		if (pos.link_bytes >= s.fifo)
+		track(bus, &s, &pos, &truth, &conv_frames);
+		if (truth.link_bytes >= s.fifo || !derived)
+			expect_exact(&pos, &truth, conv_frames);
+		if (truth.link_bytes >= s.fifo) {
 			assert_int_equal(pos.link_bytes - pos.dma_bytes, s.fifo);
-		else
-			assert_int_equal(pos.dma_bytes, 0);
+			continue;
+		}
+		filling++;
+		assert_int_equal(pos.dma_bytes, 0);
+		assert_int_equal(truth.dma_bytes, 0);
+		assert_true(pos.link_bytes >= truth.link_bytes);
+		assert_true(pos.link_bytes - truth.link_bytes <= s.fifo);
 	}
+	assert_true(filling > 0); /* the steps did look inside the fill */
 	/* the sine really reached memory */
 	{
 		const int16_t *x = s.mdl->base;
@@ -168,6 +230,74 @@ static void capture_positions_fifo_aware(void **state)
 		assert_true(peak > 8000);
 	}
 	hda_bus_close(bus);
+}
+
+static void capture_positions_fifo_aware(void **state)
+{
+	(void)state;
+	capture_positions(URI_MAPPED);
+}
+
+static void capture_positions_derived(void **state)
+{
+	(void)state;
+	capture_positions(URI_UNMAPPED);
+}
+
+/*
+ * The DDI's register pointers: with registers mapped they are live and
+ * read what hda_read_position reports; without, DEVICE_NOT_READY and the
+ * out-parameters untouched, while hda_read_position still works.
+ */
+static void position_registers(const char *uri, bool mapped)
+{
+	const volatile uint32_t *wall = NULL, *lpib = NULL;
+	hda_bus *bus;
+	hda_emu *emu;
+	stream s, *sp = &s;
+	hda_position p;
+	uint32_t last_wall = 0;
+
+	assert_ok(hda_bus_open(uri, &bus));
+	emu = hda_emu_from_bus(bus);
+	stream_open(bus, &s, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, 1920, 0);
+	start(bus, &sp, 1);
+	if (mapped) {
+		assert_ok(hda_get_wall_clock_register(bus, &wall));
+		assert_ok(hda_get_link_position_register(bus, s.e, &lpib));
+		assert_non_null(wall);
+		assert_non_null(lpib);
+	} else {
+		assert_status(hda_get_wall_clock_register(bus, &wall), HDA_STATUS_DEVICE_NOT_READY);
+		assert_status(hda_get_link_position_register(bus, s.e, &lpib),
+			      HDA_STATUS_DEVICE_NOT_READY);
+		assert_null(wall);
+		assert_null(lpib);
+	}
+	/* 3.3 ms steps over a 10 ms buffer: LPIB wraps several times */
+	for (unsigned i = 0; i < 20; i++) {
+		assert_ok(hda_emu_advance(emu, 3300000));
+		assert_ok(hda_read_position(bus, s.e, &p));
+		assert_true(p.wall_clock > last_wall); /* it moves either way */
+		last_wall = p.wall_clock;
+		if (!mapped)
+			continue;
+		assert_int_equal(*wall, p.wall_clock);
+		assert_int_equal(*lpib, p.link);
+	}
+	hda_bus_close(bus);
+}
+
+static void position_registers_mapped(void **state)
+{
+	(void)state;
+	position_registers(URI_MAPPED, true);
+}
+
+static void position_registers_unmapped(void **state)
+{
+	(void)state;
+	position_registers(URI_UNMAPPED, false);
 }
 
 static void ssync_starts_on_one_sample(void **state)
@@ -485,7 +615,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(render_positions_fifo_aware),
+		cmocka_unit_test(render_positions_derived),
 		cmocka_unit_test(capture_positions_fifo_aware),
+		cmocka_unit_test(capture_positions_derived),
+		cmocka_unit_test(position_registers_mapped),
+		cmocka_unit_test(position_registers_unmapped),
 		cmocka_unit_test(ssync_starts_on_one_sample),
 		cmocka_unit_test(notifications_per_buffer),
 		cmocka_unit_test(unsolicited_jack_event),

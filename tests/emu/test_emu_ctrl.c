@@ -902,6 +902,8 @@ static void test_config(void **state)
 	expect_parse_error("iss=0,oss=0", "'iss'");
 	expect_parse_error("iss=3,lineout", "'lineout'");
 	expect_parse_error("iss=3,bss=-1", "'bss'");
+	expect_parse_error("iss=2,mapregs=maybe",
+			   "emu option 'mapregs': expected off or on, got 'maybe'");
 
 	emu_ctrl_config_default(&cfg);
 	assert_int_equal(
@@ -933,6 +935,25 @@ static void test_config(void **state)
 	emu_ctrl_config_release(&cfg);
 	assert_null(cfg.codec.lineout);
 	emu_ctrl_config_release(NULL);
+
+	/* mapregs=off: the words stay readable through MMIO, but no offset
+	 * is mapped. */
+	emu_ctrl_config_default(&cfg);
+	assert_true(cfg.map_regs);
+	assert_int_equal(emu_ctrl_config_parse("mapregs=off", &cfg, err,
+					       sizeof(err)),
+			 HDA_STATUS_SUCCESS);
+	assert_false(cfg.map_regs);
+	emu_ctrl_config_release(&cfg);
+	{
+		emu_ctrl *c = make("clock=manual,mapregs=off");
+
+		assert_null(emu_ctrl_map32(c, HDA_WALCLK));
+		assert_null(emu_ctrl_map32(c, HDA_SD_OFF(7) + HDA_SD_LPIB));
+		assert_int_equal(emu_ctrl_advance(c, 1000 * MS), 0);
+		assert_int_equal(emu_ctrl_read32(c, HDA_WALCLK), 24000000u);
+		emu_ctrl_destroy(c);
+	}
 }
 
 int main(void)

@@ -203,7 +203,8 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
  * [any] Pointers to the live WALCLK register and an engine's LPIB register,
  * as the DDI hands out.  Where the backend cannot map registers into this
  * process they return DEVICE_NOT_READY; hda_read_position works everywhere.
- *   emu:  both registers are mapped (the model's register page).
+ *   emu:  both registers are mapped (the model's register page), unless
+ *         the URI says mapregs=off (hda_emu.h).
  */
 hda_status hda_get_wall_clock_register(hda_bus *bus,
 				       const volatile uint32_t **wall_clock);

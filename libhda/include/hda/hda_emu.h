@@ -12,6 +12,16 @@
  *                         model every tick_us microseconds of CLOCK_MONOTONIC;
  *                         manual: time moves only by hda_emu_advance()
  *   tick_us=N             device tick in real-time mode (default 1000)
+ *   mapregs=on|off        on (default): the backend maps WALCLK and SDnLPIB
+ *                         into the process, and the driver reads them with
+ *                         plain loads; off: it maps nothing, as a backend
+ *                         whose registers sit behind a socket (QEMU's qtest)
+ *                         cannot, so the driver derives the link position
+ *                         from the DMA position buffer and the FIFO size and
+ *                         reads WALCLK through MMIO, and
+ *                         hda_get_wall_clock_register and
+ *                         hda_get_link_position_register return
+ *                         DEVICE_NOT_READY
  *   fifo=N                FIFO bytes per engine before rounding down to whole
  *                         frames of the stream's format (default 256)
  *   dma_mb=N              DMA memory the "machine" has, MiB (default 64)
