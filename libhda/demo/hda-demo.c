@@ -22,11 +22,12 @@
 
 typedef struct options {
 	const char *uri;
+	const char *controller;
 	const char *input;
 	const char *output;
 	double tone_hz;
 	double seconds;
-	unsigned latency_ms;
+	unsigned latency_ms; /* 0: the controller's default */
 	bool quiet;
 	bool verify;
 } options;
@@ -45,12 +46,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: hda-demo [OPTIONS]\n"
 		"Play a WAV file or a tone through an HD Audio render engine.\n\n"
-		"  -u, --uri URI          controller (default: emu, line-out into --output)\n"
+		"  -c, --controller NAME  emu (default) or qemu; its line-out goes to --output\n"
+		"  -u, --uri URI          any libhda bus URI instead (no output check)\n"
 		"  -i, --input FILE       16-bit WAV file to play (default: a tone)\n"
 		"  -t, --tone HZ          tone frequency when no input (default 440)\n"
 		"  -s, --seconds N        tone length in seconds (default 3)\n"
 		"  -o, --output FILE      WAV the emulated line-out writes (default hda-demo-out.wav)\n"
-		"  -l, --latency-ms N     DMA buffer length in ms (default 20)\n"
+		"  -l, --latency-ms N     DMA buffer length in ms (default 20; 100 on qemu,\n"
+		"                         whose codec fetches up to 8 KiB at once)\n"
 		"      --no-verify        do not compare the output with the source\n"
 		"  -q, --quiet            print only the summary\n"
 		"  -h, --help             this help\n");
@@ -59,6 +62,7 @@ static void usage(FILE *f)
 static int parse(int argc, char **argv, options *o)
 {
 	static const struct option longopts[] = {
+		{"controller", required_argument, NULL, 'c'},
 		{"uri", required_argument, NULL, 'u'},
 		{"input", required_argument, NULL, 'i'},
 		{"tone", required_argument, NULL, 't'},
@@ -73,11 +77,20 @@ static int parse(int argc, char **argv, options *o)
 	int c;
 	char *end;
 
-	*o = (options){.output = "hda-demo-out.wav", .tone_hz = 440, .seconds = 3,
-		       .latency_ms = 20, .verify = true};
-	while ((c = getopt_long(argc, argv, "u:i:t:s:o:l:qh", longopts, NULL)) != -1) {
+	*o = (options){.controller = "emu", .output = "hda-demo-out.wav", .tone_hz = 440,
+		       .seconds = 3,
+		       .verify = true};
+	while ((c = getopt_long(argc, argv, "c:u:i:t:s:o:l:qh", longopts, NULL)) != -1) {
 		errno = 0;
 		switch (c) {
+		case 'c':
+			if (strcmp(optarg, "emu") && strcmp(optarg, "qemu")) {
+				fprintf(stderr, "hda-demo: --controller: expected emu or qemu, got '%s'\n",
+					optarg);
+				return -1;
+			}
+			o->controller = optarg;
+			break;
 		case 'u':
 			o->uri = optarg;
 			break;
@@ -262,16 +275,31 @@ int main(int argc, char **argv)
 	uint32_t fifo;
 	uint64_t written, next_print = 0, wall0 = 0;
 	int efd = -1, rc = 1;
-	bool running = false, have_buffer = false, have_engine = false;
+	bool running = false, have_buffer = false, have_engine = false, qemu;
+	/* Frames of silence to play after the source ends, so that buffers
+	 * downstream of the link (QEMU's codec holds up to 8 KiB) reach the
+	 * output before the stream stops. */
+	uint64_t tail_frames;
 
 	if (parse(argc, argv, &o) || source_open(&o, &s))
 		return 2;
+	qemu = !strcmp(o.controller, "qemu");
+	if (!o.latency_ms)
+		o.latency_ms = qemu ? 100 : 20;
 	if (!o.uri) {
-		snprintf(uri, sizeof(uri), "emu:lineout=wav:%s", o.output);
+		/* The controller's line-out writes --output, so the demo can
+		 * check what really reached the converter. */
+		if (qemu)
+			snprintf(uri, sizeof(uri), "qemu:wav=%s,rate=%u", o.output, s.rate);
+		else
+			snprintf(uri, sizeof(uri), "emu:lineout=wav:%s", o.output);
 		o.uri = uri;
 	}
 
+	if (!o.quiet)
+		printf("controller: %s\n", o.uri);
 	CHECK(hda_bus_open(o.uri, &bus));
+	tail_frames = qemu ? s.rate / 5 : 0;
 	CHECK(hda_codec_find_paths(bus, 0, paths, 16, &npaths));
 	for (size_t i = 0; i < npaths && i < 16 && !path; i++)
 		if (paths[i].dir == HDA_PATH_OUTPUT && paths[i].device == HDA_PIN_LINE_OUT)
@@ -342,7 +370,7 @@ int main(int argc, char **argv)
 			       (double)(pos.wall_ticks - wall0) / 24e6);
 			next_print += s.rate / 4;
 		}
-		if (pos.converter_frames >= s.frames_total)
+		if (pos.converter_frames >= s.frames_total + tail_frames)
 			break;
 	}
 	rc = 0;

@@ -147,8 +147,6 @@ hda_status hda__controller_start(hda_bus *bus)
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	bus->codec_mask = hda__rd16(bus, HDA_STATESTS) & 0x7FFF;
 	hda__wr16(bus, HDA_STATESTS, bus->codec_mask);
-	bus->walclk_reg = bus->ops->map32(bus->plat, HDA_WALCLK);
-	slots_init(bus);
 
 	st = hda__rings_init(bus);
 	if (st)
@@ -162,6 +160,12 @@ hda_status hda__controller_start(hda_bus *bus)
 	hda__wr32(bus, HDA_DPLBASE, (uint32_t)(bus->ring.bus + HDA_RING_POSBUF_OFF) |
 				    HDA_DPLBASE_ENABLE);
 	hda__wr32(bus, HDA_INTCTL, HDA_INTCTL_GIE | HDA_INTCTL_CIE);
+
+	/* Ask for register mappings only now: a backend may serve a register
+	 * from memory the controller keeps in step with it (QEMU's LPIB
+	 * mirrors into the position buffer just programmed). */
+	bus->walclk_reg = bus->ops->map32(bus->plat, HDA_WALCLK);
+	slots_init(bus);
 
 	if (!bus->codec_mask)
 		return HDA_STATUS_SUCCESS; /* a controller with no codec */

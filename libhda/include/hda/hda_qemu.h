@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "qemu" backend: libhda drives QEMU's own intel-hda model (with its
+ * hda-duplex or hda-output codec) through registers and DMA, as it would
+ * drive hardware.  QEMU runs as a child process that belongs to the bus.
+ *
+ *   hda_bus_open("qemu", &bus)  or  hda_bus_open("qemu:KEY=VALUE,...", &bus)
+ *
+ * Options (all optional):
+ *   codec=duplex|output  hda-duplex (DAC + ADC, default) or hda-output
+ *   machine=q35|pc       QEMU machine type (default q35)
+ *   wav=PATH             render audio goes to this WAV file at `rate`;
+ *                        without it QEMU's audio backend is "none", which
+ *                        discards output and captures silence
+ *   rate=HZ              the WAV file's rate (default 48000; QEMU resamples
+ *                        streams of any other rate into it)
+ *   mem_mb=N             guest RAM, shared with this process (default 128)
+ *   timeout_ms=N         bound on every register access (default 2000)
+ *   qemu=PATH            the QEMU binary (default qemu-system-x86_64)
+ *
+ * Registers go over QEMU's qtest socket; DMA memory is guest RAM shared with
+ * this process, so nothing on the audio path crosses the socket.
+ */
+#ifndef HDA_HDA_QEMU_H
+#define HDA_HDA_QEMU_H
+
+#include <sys/types.h>
+
+#include "hda/hda.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The QEMU process behind a qemu bus, or -1 for any other bus. */
+pid_t hda_qemu_pid(hda_bus *bus);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
