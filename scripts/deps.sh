@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libsndfile1-dev libcmocka-dev
+  qemu-system-x86
 )
 
 missing=()

@@ -402,10 +402,11 @@ static void qemu_close(hda_plat *p)
 		return;
 	if (p->pid > 0) {
 		/* SIGTERM lets QEMU finish the WAV header; a QEMU that does not
-		 * exit in time is killed. */
+		 * exit in time is killed, and one that already stopped
+		 * answering is killed at once. */
 		uint64_t deadline = now_ms() + EXIT_TIMEOUT_MS;
 
-		kill(p->pid, SIGTERM);
+		kill(p->pid, atomic_load(&p->gone) ? SIGKILL : SIGTERM);
 		while (!child_exited(p) && now_ms() < deadline)
 			sleep_ms(5);
 		if (p->pid > 0) {

@@ -7,8 +7,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +67,42 @@ static inline uint64_t wait_eventfd(int fd, uint64_t want, int timeout_ms)
 			total += v;
 	}
 	return total;
+}
+
+/*
+ * Tests that need QEMU skip (exit 77, which meson reports as SKIP, never as
+ * a pass) with a message saying why when its binary is not installed.
+ */
+#define QEMU_BINARY "qemu-system-x86_64"
+
+static inline bool qemu_available(void)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	while (path && *path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+
+		if (n + sizeof(QEMU_BINARY) + 1 < sizeof(buf)) {
+			memcpy(buf, path, n);
+			buf[n] = '/';
+			memcpy(buf + n + 1, QEMU_BINARY, sizeof(QEMU_BINARY));
+			if (access(buf, X_OK) == 0)
+				return true;
+		}
+		path = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static inline void skip_without_qemu(const char *uri)
+{
+	if (strncmp(uri, "qemu", 4) == 0 && !qemu_available()) {
+		printf("SKIP: %s not found in PATH; install the Debian package "
+		       "qemu-system-x86 to run the QEMU controller tests\n", QEMU_BINARY);
+		exit(77);
+	}
 }
 
 #endif

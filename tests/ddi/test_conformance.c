@@ -694,5 +694,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(codec_paths, setup, teardown),
 	};
 
+	skip_without_qemu(test_uri());
 	return cmocka_run_group_tests_name(test_uri(), tests, NULL, NULL);
 }
