@@ -232,20 +232,6 @@ struct emu_codec {
 	int32_t pin_buf[EMU_CODEC_CHUNK * CONV_CH];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static bool is_widget(unsigned nid)
 {
 	return nid > NID_AFG && nid < NODE_COUNT;
@@ -290,7 +276,7 @@ static hda_status make_sink(emu_codec *c, uint8_t nid, const char *opt,
 
 	st = emu_sink_create(spec, &c->sink[nid], inner, sizeof(inner));
 	if (st != HDA_STATUS_SUCCESS)
-		set_err(err, errlen, "emu option '%s': %s", opt, inner);
+		emu_set_err(err, errlen, "emu option '%s': %s", opt, inner);
 	return st;
 }
 
@@ -302,7 +288,7 @@ static hda_status make_source(emu_codec *c, uint8_t nid, const char *opt,
 
 	st = emu_source_create(spec, &c->source[nid], inner, sizeof(inner));
 	if (st != HDA_STATUS_SUCCESS)
-		set_err(err, errlen, "emu option '%s': %s", opt, inner);
+		emu_set_err(err, errlen, "emu option '%s': %s", opt, inner);
 	return st;
 }
 
@@ -314,14 +300,14 @@ hda_status emu_codec_create(const emu_codec_config *config, emu_codec **codec,
 	hda_status st;
 
 	if (!codec) {
-		set_err(err, errlen, "codec: no output pointer");
+		emu_set_err(err, errlen, "codec: no output pointer");
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (!config)
 		config = &none;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		set_err(err, errlen, "codec: out of memory");
+		emu_set_err(err, errlen, "codec: out of memory");
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	}
 	reset_state(c);
@@ -729,6 +715,28 @@ static void route_to_pin(emu_codec *c, unsigned pin_idx, unsigned dac,
 		      bits);
 }
 
+/*
+ * Whether converter nid takes this step's link frames for `tag`: a tag
+ * match is needed at all; then the frames count as played or captured
+ * (ground truth) only when the converter is powered and set to the stream's
+ * format, and as dropped otherwise.  Returns how many of its channels carry
+ * the stream (0: it takes nothing).
+ */
+static unsigned converter_take(emu_codec *c, unsigned nid, uint8_t tag,
+			       uint16_t fmt, size_t frames)
+{
+	const struct node_state *s = &c->n[nid];
+
+	if (tag == 0 || (s->stream >> 4) != tag)
+		return 0;
+	if (!powered(c, nid) || s->fmt != fmt) {
+		c->dropped[nid] += frames;
+		return 0;
+	}
+	c->frames[nid] += frames;
+	return conv_channels(s->stream & 0xF, emu_fmt_channels(fmt));
+}
+
 static void render_chunk(emu_codec *c, uint8_t tag, uint16_t fmt,
 			 const uint8_t *mem, size_t frames)
 {
@@ -742,17 +750,9 @@ static void render_chunk(emu_codec *c, uint8_t tag, uint16_t fmt,
 		unsigned dac = dacs[i];
 		const struct node_state *s = &c->n[dac];
 		unsigned first = s->stream & 0xF;
-		unsigned n, ch;
+		unsigned n = converter_take(c, dac, tag, fmt, frames), ch;
 		size_t f;
 
-		if (tag == 0 || (s->stream >> 4) != tag)
-			continue;
-		if (!powered(c, dac) || s->fmt != fmt) {
-			c->dropped[dac] += frames;
-			continue;
-		}
-		c->frames[dac] += frames;
-		n = conv_channels(first, stream_ch);
 		if (n == 0)
 			continue;
 		if (!unpacked) {
@@ -842,17 +842,9 @@ static void capture_chunk(emu_codec *c, uint8_t tag, uint16_t fmt,
 		unsigned adc = adcs[i];
 		const struct node_state *s = &c->n[adc];
 		unsigned first = s->stream & 0xF;
-		unsigned n, ch;
+		unsigned n = converter_take(c, adc, tag, fmt, frames), ch;
 		size_t f;
 
-		if (tag == 0 || (s->stream >> 4) != tag)
-			continue;
-		if (!powered(c, adc) || s->fmt != fmt) {
-			c->dropped[adc] += frames;
-			continue;
-		}
-		c->frames[adc] += frames;
-		n = conv_channels(first, stream_ch);
 		if (n == 0)
 			continue;
 		adc_input(c, adc, frames, n, rate, bits);

@@ -32,20 +32,6 @@
 #define EMU_SRC_SCRATCH 16384u
 #define EMU_SINE_MAX_HZ 20000ul
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Keep the top `bits` bits of an MSB-aligned sample (truncation, as a
  * converter of that width would see it). */
 static int32_t to_valid_bits(int32_t s, unsigned bits)
@@ -102,16 +88,16 @@ hda_status emu_sink_create(const char *spec, emu_sink **sink, char *err,
 	hda_status st;
 
 	if (!sink) {
-		set_err(err, errlen, "sink: no output pointer");
+		emu_set_err(err, errlen, "sink: no output pointer");
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (!spec) {
-		set_err(err, errlen, "sink: no spec");
+		emu_set_err(err, errlen, "sink: no spec");
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "sink '%s': out of memory", spec);
+		emu_set_err(err, errlen, "sink '%s': out of memory", spec);
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	}
 	s->fd = -1;
@@ -121,13 +107,13 @@ hda_status emu_sink_create(const char *spec, emu_sink **sink, char *err,
 	} else if (strncmp(spec, "wav:", 4) == 0) {
 		s->kind = SINK_WAV;
 		if (spec[4] == '\0') {
-			set_err(err, errlen, "sink '%s': empty path", spec);
+			emu_set_err(err, errlen, "sink '%s': empty path", spec);
 			st = HDA_STATUS_INVALID_PARAMETER;
 			goto fail;
 		}
 		s->path = strdup(spec + 4);
 		if (!s->path) {
-			set_err(err, errlen, "sink '%s': out of memory", spec);
+			emu_set_err(err, errlen, "sink '%s': out of memory", spec);
 			st = HDA_STATUS_INSUFFICIENT_RESOURCES;
 			goto fail;
 		}
@@ -140,13 +126,13 @@ hda_status emu_sink_create(const char *spec, emu_sink **sink, char *err,
 		s->fd = open(s->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
 			     0644);
 		if (s->fd < 0) {
-			set_err(err, errlen, "sink '%s': cannot create: %s",
+			emu_set_err(err, errlen, "sink '%s': cannot create: %s",
 				spec, strerror(errno));
 			st = HDA_STATUS_INVALID_PARAMETER;
 			goto fail;
 		}
 	} else {
-		set_err(err, errlen,
+		emu_set_err(err, errlen,
 			"sink '%s': unknown sink (expected null or wav:PATH)",
 			spec);
 		st = HDA_STATUS_INVALID_PARAMETER;
@@ -277,19 +263,19 @@ static hda_status wav_source_open(emu_source *s, const char *spec,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		set_err(err, errlen, "source '%s': cannot open: %s", spec,
+		emu_set_err(err, errlen, "source '%s': cannot open: %s", spec,
 			strerror(errno));
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	memset(&info, 0, sizeof(info));
 	s->sf = sf_open_fd(fd, SFM_READ, &info, 1); /* owns fd from now */
 	if (!s->sf) {
-		set_err(err, errlen, "source '%s': cannot read: %s", spec,
+		emu_set_err(err, errlen, "source '%s': cannot read: %s", spec,
 			sf_strerror(NULL));
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (info.channels < 1 || info.frames < 1) {
-		set_err(err, errlen, "source '%s': no audio in file", spec);
+		emu_set_err(err, errlen, "source '%s': no audio in file", spec);
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	s->file_channels = (unsigned)info.channels;
@@ -299,7 +285,7 @@ static hda_status wav_source_open(emu_source *s, const char *spec,
 	s->scratch = calloc(s->chunk_frames * s->file_channels,
 			    sizeof(*s->scratch));
 	if (!s->scratch) {
-		set_err(err, errlen, "source '%s': out of memory", spec);
+		emu_set_err(err, errlen, "source '%s': out of memory", spec);
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	}
 	return HDA_STATUS_SUCCESS;
@@ -313,16 +299,16 @@ hda_status emu_source_create(const char *spec, emu_source **source,
 	unsigned long hz;
 
 	if (!source) {
-		set_err(err, errlen, "source: no output pointer");
+		emu_set_err(err, errlen, "source: no output pointer");
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	if (!spec) {
-		set_err(err, errlen, "source: no spec");
+		emu_set_err(err, errlen, "source: no spec");
 		return HDA_STATUS_INVALID_PARAMETER;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "source '%s': out of memory", spec);
+		emu_set_err(err, errlen, "source '%s': out of memory", spec);
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	}
 
@@ -333,7 +319,7 @@ hda_status emu_source_create(const char *spec, emu_source **source,
 	} else if (strncmp(spec, "sine:", 5) == 0) {
 		s->kind = SRC_SINE;
 		if (parse_hz(spec + 5, &hz) != HDA_STATUS_SUCCESS) {
-			set_err(err, errlen,
+			emu_set_err(err, errlen,
 				"source '%s': bad frequency (1..%lu Hz)", spec,
 				EMU_SINE_MAX_HZ);
 			st = HDA_STATUS_INVALID_PARAMETER;
@@ -343,7 +329,7 @@ hda_status emu_source_create(const char *spec, emu_source **source,
 	} else if (strncmp(spec, "wav:", 4) == 0) {
 		s->kind = SRC_WAV;
 		if (spec[4] == '\0') {
-			set_err(err, errlen, "source '%s': empty path", spec);
+			emu_set_err(err, errlen, "source '%s': empty path", spec);
 			st = HDA_STATUS_INVALID_PARAMETER;
 			goto fail;
 		}
@@ -351,7 +337,7 @@ hda_status emu_source_create(const char *spec, emu_source **source,
 		if (st != HDA_STATUS_SUCCESS)
 			goto fail;
 	} else {
-		set_err(err, errlen,
+		emu_set_err(err, errlen,
 			"source '%s': unknown source (expected silence, sine:HZ, wav:PATH or loopback)",
 			spec);
 		st = HDA_STATUS_INVALID_PARAMETER;

@@ -155,18 +155,13 @@ static hda_status dma_buffer_alloc(hda_bus *bus, hda_engine handle,
 				   hda_mdl **mdl, size_t *allocated,
 				   uint8_t *stream_id, uint32_t *fifo_size)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
 	size_t size, half;
 	uint32_t fifo;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot) {
-		st = HDA_STATUS_INVALID_HANDLE;
-		goto out;
-	}
 	if (!mdl || !allocated || !stream_id || !fifo_size) {
 		st = HDA_STATUS_INVALID_PARAMETER;
 		goto out;
@@ -234,15 +229,12 @@ static hda_status buffer_free(hda_bus *bus, hda_engine handle,
 			      hda_buf_kind kind, const hda_mdl *mdl,
 			      size_t size, bool check_mdl)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot)
-		st = HDA_STATUS_INVALID_HANDLE;
-	else if (slot->state != HDA_STREAM_STATE_RESET || slot->buf_kind != kind)
+	if (slot->state != HDA_STREAM_STATE_RESET || slot->buf_kind != kind)
 		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
 	else if (check_mdl && (mdl != &slot->mdl || size != slot->mdl.byte_count))
 		st = HDA_STATUS_INVALID_PARAMETER;
@@ -276,16 +268,11 @@ hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
 					      uint32_t requested_size,
 					      hda_mdl **data, hda_bdl_entry **bdl)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot) {
-		st = HDA_STATUS_INVALID_HANDLE;
-		goto out;
-	}
 	if (!data || !bdl || requested_size == 0 ||
 	    requested_size > MAX_BUFFER_BYTES) {
 		st = HDA_STATUS_INVALID_PARAMETER;
@@ -331,17 +318,12 @@ hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 					 hda_dma_isr isr, void *context,
 					 uint8_t *stream_id, uint32_t *fifo_size)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
 	uint32_t fifo;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot) {
-		st = HDA_STATUS_INVALID_HANDLE;
-		goto out;
-	}
 	if (!stream_id || !fifo_size || !isr || lvi < 1 ||
 	    lvi >= HDA_BDL_MAX_ENTRIES || buffer_length == 0 ||
 	    buffer_length % slot->pub_frame_bytes) {

@@ -73,6 +73,20 @@ void hda__control_leave(hda_bus *bus)
 	pthread_mutex_unlock(&bus->lock);
 }
 
+hda_status hda__engine_enter(hda_bus *bus, hda_engine handle, hda_slot **slot)
+{
+	hda_status st = hda__control_enter(bus);
+
+	if (st)
+		return st;
+	*slot = hda__slot_get(bus, handle);
+	if (!*slot) {
+		hda__control_leave(bus);
+		return HDA_STATUS_INVALID_HANDLE;
+	}
+	return HDA_STATUS_SUCCESS;
+}
+
 /*
  * Link bandwidth (hda-facts 8.6: no formula is published).  A stream costs
  * ceil(rate x bits x channels / 48000) bits per 48 kHz frame slot.  The
@@ -230,18 +244,13 @@ hda_status hda_change_bandwidth_allocation(hda_bus *bus, hda_engine handle,
 					   const hda_stream_format *format,
 					   uint16_t *converter_format)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
 	uint16_t fmt;
 	uint32_t cost;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot) {
-		st = HDA_STATUS_INVALID_HANDLE;
-		goto out;
-	}
 	if (!converter_format) {
 		st = HDA_STATUS_INVALID_PARAMETER;
 		goto out;
@@ -274,16 +283,12 @@ out:
 
 hda_status hda_free_dma_engine(hda_bus *bus, hda_engine handle)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot)
-		st = HDA_STATUS_INVALID_HANDLE;
-	else if (slot->state != HDA_STREAM_STATE_RESET ||
-		 slot->buf_kind != HDA_BUF_NONE)
+	if (slot->state != HDA_STREAM_STATE_RESET || slot->buf_kind != HDA_BUF_NONE)
 		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
 	if (st == HDA_STATUS_SUCCESS) {
 		hda__slot_write_begin(slot);

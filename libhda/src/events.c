@@ -36,15 +36,12 @@ void hda__stream_irq(hda_bus *bus, unsigned sd, uint8_t status)
 hda_status hda_register_notification_event(hda_bus *bus, hda_engine handle,
 					   int event_fd)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot)
-		st = HDA_STATUS_INVALID_HANDLE;
-	else if (event_fd < 0)
+	if (event_fd < 0)
 		st = HDA_STATUS_INVALID_PARAMETER;
 	else if (slot->n_notify == HDA_MAX_NOTIFY_FDS)
 		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
@@ -57,16 +54,11 @@ hda_status hda_register_notification_event(hda_bus *bus, hda_engine handle,
 hda_status hda_unregister_notification_event(hda_bus *bus, hda_engine handle,
 					     int event_fd)
 {
-	hda_status st = hda__control_enter(bus);
 	hda_slot *slot;
+	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	slot = hda__slot_get(bus, handle);
-	if (!slot) {
-		st = HDA_STATUS_INVALID_HANDLE;
-		goto out;
-	}
 	st = HDA_STATUS_INVALID_PARAMETER;
 	for (unsigned i = 0; i < slot->n_notify; i++)
 		if (slot->notify_fds[i] == event_fd) {
@@ -74,7 +66,6 @@ hda_status hda_unregister_notification_event(hda_bus *bus, hda_engine handle,
 			st = HDA_STATUS_SUCCESS;
 			break;
 		}
-out:
 	hda__control_leave(bus);
 	return st;
 }

@@ -225,6 +225,9 @@ void hda__slot_write_end(hda_slot *slot);
 /* Checks every control routine starts with: callback context, bus. */
 hda_status hda__control_enter(hda_bus *bus);
 void hda__control_leave(hda_bus *bus);
+/* control_enter, then the engine behind handle (INVALID_HANDLE if none).
+ * On failure the bus lock is not held. */
+hda_status hda__engine_enter(hda_bus *bus, hda_engine handle, hda_slot **slot);
 
 /* ---- stream descriptor programming (stream.c) --------------------------- */
 hda_status hda__stream_reset(hda_bus *bus, hda_slot *slot);
