@@ -3,6 +3,7 @@
 #ifndef HDA_TESTUTIL_H
 #define HDA_TESTUTIL_H
 
+#include <math.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,6 +68,22 @@ static inline uint64_t wait_eventfd(int fd, uint64_t want, int timeout_ms)
 			total += v;
 	}
 	return total;
+}
+
+/*
+ * A known 48 kHz stereo 16-bit signal: a 997 Hz sine on the left, a frame
+ * counter on the right, so a dropped or repeated frame shows in the counter
+ * and a wrong sample in the sine.  Frame n depends on n alone, so any
+ * stretch can be generated again to compare with.
+ */
+static inline void test_pattern(int16_t *dst, uint64_t first, size_t frames)
+{
+	for (size_t i = 0; i < frames; i++) {
+		uint64_t n = first + i;
+
+		dst[2 * i] = (int16_t)lrint(12000.0 * sin(2 * M_PI * 997.0 * (double)n / 48000));
+		dst[2 * i + 1] = (int16_t)(n & 0xFFFF);
+	}
 }
 
 /*

@@ -493,17 +493,6 @@ static void bdl_isr(void **state)
 	close(p.fd);
 }
 
-/* A known signal: a 997 Hz sine on the left, a frame counter on the right. */
-static void pattern(int16_t *dst, uint64_t first, size_t frames)
-{
-	for (size_t i = 0; i < frames; i++) {
-		uint64_t n = first + i;
-
-		dst[2 * i] = (int16_t)lrint(12000.0 * sin(2 * 3.14159265358979 * 997.0 * (double)n / 48000));
-		dst[2 * i + 1] = (int16_t)(n & 0xFFFF);
-	}
-}
-
 /* Write pattern frames into the cyclic buffer up to one buffer beyond the
  * DMA position: bytes before it were fetched and may be reused. */
 static void refill(stream *s, uint64_t *written, uint64_t dma_bytes, uint64_t limit)
@@ -516,7 +505,7 @@ static void refill(stream *s, uint64_t *written, uint64_t dma_bytes, uint64_t li
 		uint64_t off = *written % s->size;
 		uint64_t run = s->size - off < target - *written ? s->size - off : target - *written;
 
-		pattern((int16_t *)((uint8_t *)s->mdl->base + off), *written / 4, run / 4);
+		test_pattern((int16_t *)((uint8_t *)s->mdl->base + off), *written / 4, run / 4);
 		*written += run;
 	}
 }
@@ -564,7 +553,7 @@ static void render_10s_bit_identical(void **state)
 	got = malloc(frames * 4);
 	want = malloc(frames * 4);
 	assert_int_equal(sf_readf_short(f, got, (sf_count_t)frames), frames);
-	pattern(want, 0, frames);
+	test_pattern(want, 0, frames);
 	if (memcmp(got, want, frames * 4) != 0) {
 		for (uint64_t i = 0; i < frames * 2; i++)
 			if (got[i] != want[i])
@@ -606,7 +595,7 @@ static void loopback_capture_equals_render(void **state)
 	/* 35 ms captured into a 40 ms buffer: no wrap yet, so captured frame
 	 * k sits at frame k of the buffer and must be rendered frame k. */
 	assert_true(pin.dma_frames >= 960);
-	pattern(want, 0, 960);
+	test_pattern(want, 0, 960);
 	assert_memory_equal(in.mdl->base, want, sizeof(want));
 	hda_bus_close(bus);
 }

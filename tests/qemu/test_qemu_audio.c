@@ -85,18 +85,6 @@ static void next_position(stream *s, hda_stream_position *pos)
 	assert_ok(hda_position_track(s->bus, s->e, &s->tracker, pos));
 }
 
-/* Sine on the left, a frame counter on the right: any dropped or repeated
- * frame shows in the counter. */
-static void pattern(int16_t *dst, uint64_t first, size_t frames)
-{
-	for (size_t i = 0; i < frames; i++) {
-		uint64_t n = first + i;
-
-		dst[2 * i] = (int16_t)lrint(12000.0 * sin(2 * M_PI * 1000.0 * (double)n / 48000));
-		dst[2 * i + 1] = (int16_t)(n & 0xFFFF);
-	}
-}
-
 /* Write up to one buffer beyond the DMA position; silence past `frames`. */
 static void refill(stream *s, uint64_t *written, uint64_t dma_bytes, uint64_t frames)
 {
@@ -110,7 +98,7 @@ static void refill(stream *s, uint64_t *written, uint64_t dma_bytes, uint64_t fr
 
 		if (first < frames)
 			real = frames - first < n ? frames - first : n;
-		pattern(dst, first, real);
+		test_pattern(dst, first, real);
 		memset(dst + 2 * real, 0, (n - real) * 4);
 		*written += run;
 	}
@@ -180,7 +168,7 @@ static void render_10s_bit_exact(void **state)
 	got = malloc(frames * 4);
 	want = malloc(frames * 4);
 	assert_int_equal(sf_readf_short(f, got, (sf_count_t)frames), frames);
-	pattern(want, 0, frames);
+	test_pattern(want, 0, frames);
 	for (uint64_t i = 0; i < frames * 2; i++)
 		if (got[i] != want[i])
 			fail_msg("frame %llu channel %llu: QEMU played %d, sent %d",
