@@ -421,7 +421,8 @@ bool emu_sd_start(emu_stream *s, const emu_sd_env *env)
 		return false;
 	}
 	/* Render: the FIFO is full; capture: it is empty and ready. */
-	s->regs[HDA_SD_STS] |= HDA_SD_STS_FIFORDY;
+	if (!env->fifordy_stuck)
+		s->regs[HDA_SD_STS] |= HDA_SD_STS_FIFORDY;
 	emu_sd_posbuf_update(s, env);
 	return true;
 }

@@ -30,6 +30,7 @@ typedef struct emu_sd_env {
 	bool posbuf_on;
 	unsigned fifo_config;  /* fifo= option, bytes before rounding */
 	bool fifos_zero;       /* fault: SDnFIFOS reads 0 */
+	bool fifordy_stuck;    /* fault: FIFORDY never sets */
 } emu_sd_env;
 
 typedef struct emu_stream {

@@ -115,6 +115,13 @@ hda_status hda__streams_run(hda_bus *bus, hda_slot **slots, size_t n, bool run)
 			st = hda__poll8(bus, CTL0(slots[i]), HDA_SD_CTL_RUN, 0,
 					HDA_RUN_TIMEOUT_US);
 	}
+	/* A start that timed out must not go ahead when SSYNC lets go: the
+	 * caller is told the engines did not change state. */
+	if (run && st != HDA_STATUS_SUCCESS)
+		for (size_t i = 0; i < n; i++)
+			hda__wr8(bus, CTL0(slots[i]),
+				 hda__rd8(bus, CTL0(slots[i])) &
+					 (uint8_t)~(HDA_SD_CTL_RUN | HDA_SD_CTL_SRST));
 	hda__wr32(bus, HDA_SSYNC, hda__rd32(bus, HDA_SSYNC) & ~mask);
 	return st;
 }

@@ -157,6 +157,7 @@ hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n)
 {
 	hda_status st = HDA_STATUS_SUCCESS;
 	bool unsol = false, overrun = false;
+	uint64_t overruns_before;
 	size_t got = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -168,6 +169,7 @@ hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n)
 		return HDA_STATUS_DEVICE_NOT_READY;
 
 	pthread_mutex_lock(&bus->verb_lock);
+	overruns_before = bus->rirb_overruns;
 	/* Commands go out in windows that fit the rings, so responses never
 	 * outrun the RIRB we read. */
 	for (size_t sent = 0; sent < n && st == HDA_STATUS_SUCCESS;) {
@@ -200,10 +202,12 @@ hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n)
 				hda__delay_us(2);
 		}
 		if (got < sent) {
-			/* The codec timed out: those responses stay invalid.
-			 * Skip what remains of the ring so late answers are
-			 * not matched to the next transfer's commands. */
-			overrun = bus->rirb_overruns != 0;
+			/* Those responses stay invalid: lost to a RIRB
+			 * overrun if the controller reported one during this
+			 * transfer, else the codec timed out.  Skip what
+			 * remains of the ring so late answers are not matched
+			 * to the next transfer's commands. */
+			overrun = bus->rirb_overruns != overruns_before;
 			got = sent;
 			bus->rirb_rp = (uint8_t)hda__rd16(bus, HDA_RIRBWP);
 		}

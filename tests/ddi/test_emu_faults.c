@@ -95,6 +95,44 @@ static void fifos_never_valid(void **state)
 	hda_bus_close(bus);
 }
 
+static void start_never_ready(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	hda_engine e;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+	unsigned sd;
+	hda_emu_stream_truth truth;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo));
+	assert_ok(hda_get_engine_descriptor(bus, e, &sd));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	/* the FIFO never reports ready: the start times out ... */
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_FIFO_NEVER_READY, true));
+	assert_status(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	/* ... and the engine did not start behind the caller's back */
+	assert_ok(hda_emu_advance(emu, 10000000));
+	assert_ok(hda_emu_stream_truth_get(emu, sd, &truth));
+	assert_false(truth.running);
+	assert_int_equal(truth.link_bytes, 0);
+	/* still in Stop: it may go back to Reset, or start once ready */
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_FIFO_NEVER_READY, false));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	assert_ok(hda_emu_advance(emu, 10000000));
+	assert_ok(hda_emu_stream_truth_get(emu, sd, &truth));
+	assert_true(truth.running);
+	assert_int_equal(truth.link_bytes, 480 * 4);
+	hda_bus_close(bus);
+}
+
 static void codec_goes_silent(void **state)
 {
 	hda_bus *bus;
@@ -210,6 +248,7 @@ int main(void)
 		cmocka_unit_test(bringup_timeouts),
 		cmocka_unit_test(stream_reset_timeout),
 		cmocka_unit_test(fifos_never_valid),
+		cmocka_unit_test(start_never_ready),
 		cmocka_unit_test(codec_goes_silent),
 		cmocka_unit_test(device_gone_mid_stream),
 		cmocka_unit_test(out_of_dma_memory),
