@@ -14,6 +14,13 @@
  *    though SDnFIFOS reads 256.  So LPIB is "mapped" onto the position
  *    buffer slot: the driver reads the true link position with a plain
  *    load, and reports a FIFO fill of 0, which is what this controller does.
+ *  - WALCLK sits behind the socket too, and a round trip is far too slow
+ *    for the audio thread (about 50 us, and it can block).  QEMU counts
+ *    WALCLK from its virtual clock, which under TCG without icount is the
+ *    host's CLOCK_MONOTONIC plus a constant, minus the time of the
+ *    controller's last reset.  So the backend measures that constant (see
+ *    calibrate) and computes WALCLK from CLOCK_MONOTONIC, with the error of
+ *    half the tightest of several round trips.
  *  - The CORB/RIRB stall at RINTCNT and CORBRP's reset bit need nothing
  *    extra: the driver clears RIRBSTS after every drain and finishes the
  *    CORBRP handshake by writing 0, which is what QEMU needs.
@@ -88,6 +95,11 @@ struct hda_plat {
 	atomic_bool gone;
 	/* DMA position buffer, as the driver programmed it (see map32) */
 	uint32_t dplbase, dpubase;
+	/* WALCLK = wc_ticks + (CLOCK_MONOTONIC - wc_ns) x 24 MHz, published
+	 * under a sequence count (odd while being written) */
+	_Atomic uint32_t wc_seq;
+	uint64_t wc_ns;
+	uint32_t wc_ticks;
 };
 
 /* ---- options ------------------------------------------------------------ */
@@ -164,6 +176,14 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void sleep_ms(unsigned ms)
@@ -564,6 +584,52 @@ static void qemu_write16(hda_plat *p, uint32_t off, uint16_t val)
 	mmio_write(p, 'w', off, val);
 }
 
+/*
+ * Measure where WALCLK stands against CLOCK_MONOTONIC: read it between two
+ * clock reads, several times, and keep the tightest pair; the register was
+ * sampled within half that round trip of its midpoint.
+ */
+#define CALIBRATION_TRIES 8
+
+static void calibrate(hda_plat *p)
+{
+	uint64_t best = UINT64_MAX, mid = 0;
+	uint32_t ticks = 0;
+
+	for (unsigned i = 0; i < CALIBRATION_TRIES; i++) {
+		uint64_t t0 = now_ns(), t1;
+		uint32_t v = (uint32_t)mmio_read(p, 'l', HDA_WALCLK, 0xFFFFFFFFu);
+
+		t1 = now_ns();
+		if (atomic_load(&p->gone))
+			return;
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			mid = t0 + (t1 - t0) / 2;
+			ticks = v;
+		}
+	}
+	atomic_fetch_add_explicit(&p->wc_seq, 1, memory_order_acq_rel);
+	p->wc_ns = mid;
+	p->wc_ticks = ticks;
+	atomic_fetch_add_explicit(&p->wc_seq, 1, memory_order_release);
+}
+
+static uint32_t qemu_wall_clock(hda_plat *p)
+{
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&p->wc_seq, memory_order_acquire);
+		uint64_t base = p->wc_ns;
+		uint32_t ticks = p->wc_ticks;
+
+		atomic_thread_fence(memory_order_acquire);
+		if (!(s & 1) &&
+		    atomic_load_explicit(&p->wc_seq, memory_order_relaxed) == s)
+			/* 24 MHz: 24 ticks per 1000 ns; wraps like WALCLK */
+			return ticks + (uint32_t)((now_ns() - base) * 24 / 1000);
+	}
+}
+
 static void qemu_write32(hda_plat *p, uint32_t off, uint32_t val)
 {
 	/* Remember where the driver put the position buffer (see map32). */
@@ -572,6 +638,9 @@ static void qemu_write32(hda_plat *p, uint32_t off, uint32_t val)
 	else if (off == HDA_DPUBASE)
 		p->dpubase = val;
 	mmio_write(p, 'l', off, val);
+	/* A controller reset restarts QEMU's WALCLK count. */
+	if (off == HDA_GCTL)
+		calibrate(p);
 }
 
 /*
@@ -631,6 +700,7 @@ const hda_plat_ops hda_plat_qemu_ops = {
 	.write16 = qemu_write16,
 	.write32 = qemu_write32,
 	.map32 = qemu_map32,
+	.wall_clock = qemu_wall_clock,
 	.dma_alloc = qemu_dma_alloc,
 	.dma_free = qemu_dma_free,
 	.irq_fd = qemu_irq_fd,
@@ -645,4 +715,18 @@ pid_t hda_qemu_pid(hda_bus *bus)
 	if (hda_bus_platform(bus, &ops, &p) || ops != &hda_plat_qemu_ops)
 		return -1;
 	return p->pid > 0 ? p->pid : -1;
+}
+
+hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
+			       uint32_t *computed_value)
+{
+	const hda_plat_ops *ops;
+	hda_plat *p;
+
+	if (!register_value || !computed_value ||
+	    hda_bus_platform(bus, &ops, &p) || ops != &hda_plat_qemu_ops)
+		return HDA_STATUS_INVALID_PARAMETER;
+	*register_value = qemu_read32(p, HDA_WALCLK);
+	*computed_value = qemu_wall_clock(p);
+	return qemu_health(p);
 }

@@ -48,6 +48,12 @@ typedef struct hda_plat_ops {
 	 * a plain load, or NULL when the backend cannot map registers. */
 	const volatile uint32_t *(*map32)(hda_plat *plat, uint32_t off);
 
+	/* Optional (may be NULL): WALCLK without a register access, for a
+	 * backend that cannot map WALCLK but can compute it from the clock
+	 * the controller itself counts.  Lock-free, no system call beyond
+	 * clock_gettime: the audio thread calls it. */
+	uint32_t (*wall_clock)(hda_plat *plat);
+
 	/* DMA memory: contiguous in bus space, page aligned, zeroed.
 	 * INSUFFICIENT_RESOURCES when none is left. */
 	hda_status (*dma_alloc)(hda_plat *plat, size_t size, hda_dma_mem *mem);

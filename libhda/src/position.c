@@ -18,9 +18,15 @@
  * hold a slot mid-update for long, but the audio thread never waits. */
 #define SEQ_RETRIES 8
 
+/* The cheapest faithful WALCLK: the mapped register, else the backend's
+ * computed one, else a register read (which may block: QEMU's socket). */
 static uint32_t wall_clock(hda_bus *bus)
 {
-	return bus->walclk_reg ? *bus->walclk_reg : hda__rd32(bus, HDA_WALCLK);
+	if (bus->walclk_reg)
+		return *bus->walclk_reg;
+	if (bus->ops->wall_clock)
+		return bus->ops->wall_clock(bus->plat);
+	return hda__rd32(bus, HDA_WALCLK);
 }
 
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,

@@ -151,6 +151,22 @@ static void render_10s_bit_exact(void **state)
 			fail_msg("position %llu frames, QEMU played %llu..%llu",
 				 (unsigned long long)pos.converter_frames,
 				 (unsigned long long)before, (unsigned long long)after);
+		/* WALCLK computed from CLOCK_MONOTONIC tracks the register.
+		 * Each call reads the register, then computes: a value read
+		 * later may not be more than 1 ms (24000 ticks) behind one
+		 * read earlier, whichever source each came from, however
+		 * long this thread is preempted (calibration error: tens of
+		 * microseconds). */
+		if (checks % 8 == 0) {
+			uint32_t r1, c1, r2, c2;
+
+			assert_ok(hda_qemu_wall_clock(s.bus, &r1, &c1));
+			assert_ok(hda_qemu_wall_clock(s.bus, &r2, &c2));
+			if ((int32_t)(c1 - r1) < -24000 || (int32_t)(r2 - c1) < -24000 ||
+			    (int32_t)(c2 - r2) < -24000)
+				fail_msg("WALCLK register %u then %u, computed %u then %u",
+					 r1, r2, c1, c2);
+		}
 		/* the DMA never got ahead of what was written */
 		assert_true(pos.dma_bytes <= written);
 		refill(&s, &written, pos.dma_bytes, frames);

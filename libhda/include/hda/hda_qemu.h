@@ -24,6 +24,7 @@
 #ifndef HDA_HDA_QEMU_H
 #define HDA_HDA_QEMU_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "hda/hda.h"
@@ -34,6 +35,13 @@ extern "C" {
 
 /* The QEMU process behind a qemu bus, or -1 for any other bus. */
 pid_t hda_qemu_pid(hda_bus *bus);
+
+/* [control] WALCLK read through the socket, and the value libhda computes
+ * for it from CLOCK_MONOTONIC (what hda_read_position reports on this
+ * backend), so a test can hold one against the other.  INVALID_PARAMETER
+ * for a bus that is not a qemu bus, DEVICE_NOT_READY once QEMU is gone. */
+hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
+			       uint32_t *computed_value);
 
 #ifdef __cplusplus
 }
