@@ -5,11 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 
+rc=0
 scripts/build.sh build
-meson test -C build --print-errorlogs
+meson test -C build --print-errorlogs || rc=1
 
 scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
   -Dbuildtype=debug
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  meson test -C build-asan --print-errorlogs
+  meson test -C build-asan --print-errorlogs || rc=1
+
+scripts/test-summary.py build build-asan || rc=1
+exit $rc
