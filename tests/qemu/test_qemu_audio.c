@@ -284,6 +284,42 @@ static void qemu_hung_mid_stream(void **state)
 	assert_int_equal(kill(pid, 0), -1);
 }
 
+/* hda-output has a DAC and an output pin only: discovery finds exactly
+ * that, and the render path works. */
+static void output_only_codec(void **state)
+{
+	hda_bus *bus;
+	hda_codec_path paths[8];
+	size_t n;
+
+	(void)state;
+	assert_ok(hda_bus_open("qemu:codec=output", &bus));
+	assert_ok(hda_codec_find_paths(bus, 0, paths, 8, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(paths[0].dir, HDA_PATH_OUTPUT);
+	hda_bus_close(bus);
+}
+
+/* On the pc machine the interrupt reaches the I/O APIC through PIIX3's
+ * PIRQ routing, which the backend programs: notifications must arrive. */
+static void pc_machine_interrupts(void **state)
+{
+	stream s;
+	hda_stream_position pos;
+	uint64_t written = 0;
+
+	(void)state;
+	stream_open(&s, "qemu:machine=pc", HDA_PATH_OUTPUT, 19200);
+	refill(&s, &written, 0, UINT64_MAX);
+	assert_ok(hda_set_dma_engine_state(s.bus, HDA_STREAM_STATE_RUN, 1, &s.e));
+	for (int i = 0; i < 6; i++) {
+		next_position(&s, &pos);
+		refill(&s, &written, pos.dma_bytes, UINT64_MAX);
+	}
+	assert_true(pos.converter_frames > 0);
+	stream_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +327,8 @@ int main(void)
 		cmocka_unit_test(capture_silence_in_real_time),
 		cmocka_unit_test(qemu_killed_mid_stream),
 		cmocka_unit_test(qemu_hung_mid_stream),
+		cmocka_unit_test(output_only_codec),
+		cmocka_unit_test(pc_machine_interrupts),
 	};
 
 	skip_without_qemu("qemu");
