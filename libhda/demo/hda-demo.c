@@ -298,7 +298,16 @@ int main(int argc, char **argv)
 
 	if (!o.quiet)
 		printf("controller: %s\n", o.uri);
-	CHECK(hda_bus_open(o.uri, &bus));
+	{
+		char why[256];
+		hda_status st = hda_bus_open_ex(o.uri, &bus, why, sizeof(why));
+
+		if (st) {
+			fprintf(stderr, "hda-demo: cannot open controller '%s': %s (%s)\n", o.uri,
+				why, hda_status_str(st));
+			goto out;
+		}
+	}
 	tail_frames = qemu ? s.rate / 5 : 0;
 	CHECK(hda_codec_find_paths(bus, 0, paths, 16, &npaths));
 	for (size_t i = 0; i < npaths && i < 16 && !path; i++)

@@ -24,7 +24,8 @@ struct hda_plat {
 	struct hda_emu emu;
 };
 
-static hda_status emu_open(const char *options, hda_plat **plat)
+static hda_status emu_open(const char *options, hda_plat **plat, char *err,
+			   size_t errlen)
 {
 	emu_ctrl_config cfg;
 	hda_plat *p;
@@ -33,17 +34,18 @@ static hda_status emu_open(const char *options, hda_plat **plat)
 	if (!plat)
 		return HDA_STATUS_INVALID_PARAMETER;
 	emu_ctrl_config_default(&cfg);
-	/* The library never prints: the message is for emu_ctrl users that
-	 * want it; the driver sees the status only. */
-	st = emu_ctrl_config_parse(options ? options : "", &cfg, NULL, 0);
+	/* The library never prints: the message goes back through
+	 * hda_bus_open_ex to the program, which decides. */
+	st = emu_ctrl_config_parse(options ? options : "", &cfg, err, errlen);
 	if (st)
 		return st;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
+		emu_set_err(err, errlen, "out of memory");
 		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
 		goto out;
 	}
-	st = emu_ctrl_create(&cfg, &p->emu.ctrl, NULL, 0);
+	st = emu_ctrl_create(&cfg, &p->emu.ctrl, err, errlen);
 	if (st) {
 		free(p);
 		goto out;

@@ -85,6 +85,7 @@ struct hda_plat {
 	qemu_opts o;
 	char dir[64];
 	pid_t pid;
+	bool exec_failed; /* the child could not exec QEMU */
 	int irq_fd;
 	qtest *qt;
 	uint8_t *ram;
@@ -127,22 +128,38 @@ static bool opt_str(const char *v, char *dst, size_t cap)
 	return true;
 }
 
-static hda_status opts_parse(const char *options, qemu_opts *o)
+static hda_status opts_parse(const char *options, qemu_opts *o, char *err,
+			     size_t errlen)
 {
+	static const struct {
+		const char *key, *expect;
+	} help[] = {
+		{"codec", "duplex or output"},
+		{"machine", "q35 or pc"},
+		{"wav", "a path"},
+		{"qemu", "a path"},
+		{"rate", "8000..192000"},
+		{"mem_mb", "64..2048"},
+		{"timeout_ms", "10..60000"},
+	};
 	char buf[2048], *save = NULL, *tok;
 
 	*o = (qemu_opts){.codec = "duplex", .machine = "q35",
 			 .binary = "qemu-system-x86_64", .rate = 48000,
 			 .mem_mb = 128, .timeout_ms = 2000};
-	if (strlen(options) >= sizeof(buf))
+	if (strlen(options) >= sizeof(buf)) {
+		snprintf(err, errlen, "qemu options longer than %zu bytes", sizeof(buf) - 1);
 		return HDA_STATUS_INVALID_PARAMETER;
+	}
 	strcpy(buf, options);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *v = strchr(tok, '=');
 		bool ok;
 
-		if (!v)
+		if (!v) {
+			snprintf(err, errlen, "qemu option '%s' has no value (KEY=VALUE)", tok);
 			return HDA_STATUS_INVALID_PARAMETER;
+		}
 		*v++ = '\0';
 		if (!strcmp(tok, "codec"))
 			ok = (!strcmp(v, "duplex") || !strcmp(v, "output")) &&
@@ -160,10 +177,20 @@ static hda_status opts_parse(const char *options, qemu_opts *o)
 			ok = opt_uint(v, 64, 2048, &o->mem_mb);
 		else if (!strcmp(tok, "timeout_ms"))
 			ok = opt_uint(v, 10, 60000, &o->timeout_ms);
-		else
-			ok = false;
-		if (!ok)
+		else {
+			snprintf(err, errlen, "unknown qemu option '%s'", tok);
 			return HDA_STATUS_INVALID_PARAMETER;
+		}
+		if (!ok) {
+			const char *expect = "?";
+
+			for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+				if (!strcmp(help[i].key, tok))
+					expect = help[i].expect;
+			snprintf(err, errlen, "qemu option '%s': expected %s, got '%s'", tok,
+				 expect, v);
+			return HDA_STATUS_INVALID_PARAMETER;
+		}
 	}
 	return HDA_STATUS_SUCCESS;
 }
@@ -315,28 +342,78 @@ static bool child_exited(hda_plat *p)
 	if (p->pid <= 0)
 		return true;
 	if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+		p->exec_failed = WIFEXITED(status) && WEXITSTATUS(status) == 127;
 		p->pid = 0;
 		return true;
 	}
 	return false;
 }
 
+/* The last line QEMU printed (its log), for an error message. */
+static void log_tail(hda_plat *p, char *out, size_t len)
+{
+	char path[128], buf[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(out, len, "(it printed nothing)");
+	snprintf(path, sizeof(path), "%s/qemu.log", p->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (lseek(fd, 0, SEEK_END) > (off_t)sizeof(buf) - 1)
+		lseek(fd, -(off_t)sizeof(buf) + 1, SEEK_END);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	{
+		const char *last = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+		size_t k = strlen(last) < len - 1 ? strlen(last) : len - 1;
+
+		memcpy(out, last, k);
+		out[k] = '\0';
+	}
+}
+
 /* Wait for QEMU to connect to our qtest socket, watching for an early exit
  * (no such binary, bad option). */
-static hda_status await_connection(hda_plat *p, int lfd, int *cfd)
+static hda_status await_connection(hda_plat *p, int lfd, int *cfd, char *err,
+				   size_t errlen)
 {
 	uint64_t deadline = now_ms() + STARTUP_TIMEOUT_MS;
+	char said[256];
 
 	while (now_ms() < deadline) {
 		struct pollfd pf = {.fd = lfd, .events = POLLIN};
 
 		if (poll(&pf, 1, 50) > 0) {
 			*cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			return *cfd >= 0 ? HDA_STATUS_SUCCESS : HDA_STATUS_DEVICE_NOT_READY;
-		}
-		if (child_exited(p))
+			if (*cfd >= 0)
+				return HDA_STATUS_SUCCESS;
+			snprintf(err, errlen, "cannot accept QEMU's qtest connection: %s",
+				 strerror(errno));
 			return HDA_STATUS_DEVICE_NOT_READY;
+		}
+		if (child_exited(p)) {
+			if (p->exec_failed)
+				snprintf(err, errlen,
+					 "cannot run '%s' (install the Debian package qemu-system-x86)",
+					 p->o.binary);
+			else {
+				log_tail(p, said, sizeof(said));
+				snprintf(err, errlen, "QEMU exited during start-up: %.200s", said);
+			}
+			return HDA_STATUS_DEVICE_NOT_READY;
+		}
 	}
+	snprintf(err, errlen, "QEMU did not connect to its qtest socket within %u s",
+		 STARTUP_TIMEOUT_MS / 1000);
 	return HDA_STATUS_DEVICE_NOT_READY;
 }
 
@@ -452,7 +529,8 @@ static void qemu_close(hda_plat *p)
 	free(p);
 }
 
-static hda_status qemu_open(const char *options, hda_plat **out)
+static hda_status qemu_open(const char *options, hda_plat **out, char *err,
+			    size_t errlen)
 {
 	char sock[128], ram[128], bios[128];
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -462,12 +540,17 @@ static hda_status qemu_open(const char *options, hda_plat **out)
 	hda_status st;
 
 	p = calloc(1, sizeof(*p));
-	if (!p)
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	}
 	p->irq_fd = -1;
-	st = opts_parse(options, &p->o);
+	st = opts_parse(options, &p->o, err, errlen);
 	if (st)
 		goto fail;
+	/* Until QEMU runs, a failure is this machine's (files, memory). */
+	snprintf(err, errlen, "cannot set up QEMU's files under %s: %s",
+		 tmp && strlen(tmp) < 40 ? tmp : "/tmp", strerror(errno));
 	st = HDA_STATUS_INSUFFICIENT_RESOURCES;
 	snprintf(p->dir, sizeof(p->dir), "%s/hda-qemu-XXXXXX",
 		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
@@ -486,8 +569,11 @@ static hda_status qemu_open(const char *options, hda_plat **out)
 	/* Guest RAM: a file both QEMU and we map shared. */
 	p->ram_size = (size_t)p->o.mem_mb << 20;
 	rfd = open(ram, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (rfd < 0 || ftruncate(rfd, (off_t)p->ram_size) != 0)
+	if (rfd < 0 || ftruncate(rfd, (off_t)p->ram_size) != 0) {
+		snprintf(err, errlen, "cannot create %u MiB of guest RAM in %s: %s",
+			 p->o.mem_mb, p->dir, strerror(errno));
 		goto fail;
+	}
 	p->ram = mmap(NULL, p->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
 	if (p->ram == MAP_FAILED) {
 		p->ram = NULL;
@@ -506,9 +592,11 @@ static hda_status qemu_open(const char *options, hda_plat **out)
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1))
 		goto fail;
 	st = spawn(p, sock, ram, bios);
-	if (st)
+	if (st) {
+		snprintf(err, errlen, "cannot start a process: %s", strerror(errno));
 		goto fail;
-	st = await_connection(p, lfd, &cfd);
+	}
+	st = await_connection(p, lfd, &cfd, err, errlen);
 	if (st)
 		goto fail;
 	if (qtest_open(cfd, p->o.timeout_ms, on_irq, p, &p->qt)) {
@@ -517,8 +605,12 @@ static hda_status qemu_open(const char *options, hda_plat **out)
 		goto fail;
 	}
 	st = pci_setup(p);
-	if (st)
+	if (st) {
+		snprintf(err, errlen, qtest_dead(p->qt)
+					      ? "QEMU stopped answering on its qtest socket"
+					      : "no usable intel-hda device on QEMU's PCI bus");
 		goto fail;
+	}
 	close(lfd);
 	close(rfd);
 	*out = p;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Opening and closing a bus, and the routines that describe it. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,7 +12,37 @@
 
 static _Atomic uint16_t next_bus_id = 1;
 
+void hda__reason(hda_bus *bus, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (bus->reason[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(bus->reason, sizeof(bus->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void say(char *reason, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(char *reason, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!reason || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, len, fmt, ap);
+	va_end(ap);
+}
+
 hda_status hda_bus_open(const char *uri, hda_bus **out)
+{
+	return hda_bus_open_ex(uri, out, NULL, 0);
+}
+
+hda_status hda_bus_open_ex(const char *uri, hda_bus **out, char *reason,
+			   size_t reason_len)
 {
 	const hda_plat_ops *ops;
 	const char *colon, *options;
@@ -19,17 +51,25 @@ hda_status hda_bus_open(const char *uri, hda_bus **out)
 
 	if (hda__in_callback())
 		return HDA_STATUS_UNSUCCESSFUL;
-	if (!uri || !out)
+	if (!uri || !out) {
+		say(reason, reason_len, "no controller URI or no place for the bus");
 		return HDA_STATUS_INVALID_PARAMETER;
+	}
 	colon = strchr(uri, ':');
 	ops = hda_plat_find(uri, colon ? (size_t)(colon - uri) : strlen(uri));
-	if (!ops)
+	if (!ops) {
+		say(reason, reason_len, "unknown controller '%.*s' (this build knows: %s)",
+		    (int)(colon ? (size_t)(colon - uri) : strlen(uri)), uri,
+		    hda_plat_names());
 		return HDA_STATUS_INVALID_PARAMETER;
+	}
 	options = colon ? colon + 1 : "";
 
 	bus = calloc(1, sizeof(*bus));
-	if (!bus)
+	if (!bus) {
+		say(reason, reason_len, "out of memory");
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	}
 	bus->ops = ops;
 	bus->wake_fd = -1;
 	/* Bus id 0 is never used, so the all-zero handle is always invalid. */
@@ -41,21 +81,32 @@ hda_status hda_bus_open(const char *uri, hda_bus **out)
 	pthread_mutex_init(&bus->cb_lock, NULL);
 	pthread_mutex_init(&bus->async_lock, NULL);
 
-	st = ops->open(options, &bus->plat);
+	st = ops->open(options, &bus->plat, bus->reason, sizeof(bus->reason));
 	if (st)
 		goto fail;
 	st = ops->dma_alloc(bus->plat, HDA_PAGE_SIZE, &bus->ring);
-	if (st)
+	if (st) {
+		hda__reason(bus, "no DMA memory for the command rings");
 		goto fail;
+	}
 	st = hda__controller_start(bus);
 	if (st)
 		goto fail;
 	st = hda__irq_start(bus);
-	if (st)
+	if (st) {
+		hda__reason(bus, "cannot start the interrupt thread");
 		goto fail;
+	}
 	*out = bus;
 	return HDA_STATUS_SUCCESS;
 fail:
+	if (!bus->reason[0])
+		hda__reason(bus, "%s", hda_status_str(st));
+	/* Name the backend unless its own message already does. */
+	if (strncmp(bus->reason, ops->name, strlen(ops->name)) == 0)
+		say(reason, reason_len, "%s", bus->reason);
+	else
+		say(reason, reason_len, "%s: %s", ops->name, bus->reason);
 	hda_bus_close(bus);
 	return st;
 }

@@ -66,15 +66,21 @@ static hda_status link_reset(hda_bus *bus)
 	hda__wr16(bus, HDA_STATESTS, 0x7FFF);
 	hda__wr32(bus, HDA_GCTL, hda__rd32(bus, HDA_GCTL) & ~HDA_GCTL_CRST);
 	st = hda__poll32(bus, HDA_GCTL, HDA_GCTL_CRST, 0, HDA_CRST_TIMEOUT_US);
-	if (st)
+	if (st) {
+		hda__reason(bus, "controller did not enter reset (GCTL.CRST) within %u ms",
+			    HDA_CRST_TIMEOUT_US / 1000);
 		return st;
+	}
 	/* The link must stay in reset for at least 100 us (HDA spec). */
 	hda__delay_us(100);
 	hda__wr32(bus, HDA_GCTL, hda__rd32(bus, HDA_GCTL) | HDA_GCTL_CRST);
 	st = hda__poll32(bus, HDA_GCTL, HDA_GCTL_CRST, HDA_GCTL_CRST,
 			 HDA_CRST_TIMEOUT_US);
-	if (st)
+	if (st) {
+		hda__reason(bus, "controller did not leave reset (GCTL.CRST) within %u ms",
+			    HDA_CRST_TIMEOUT_US / 1000);
 		return st;
+	}
 	/* Codecs need 521 us after CRST before they may be addressed and
 	 * before STATESTS is meaningful. */
 	hda__delay_us(HDA_CODEC_WAKE_US);
@@ -104,6 +110,7 @@ static hda_status find_afg(hda_bus *bus, uint8_t codec, uint8_t *afg)
 			return HDA_STATUS_SUCCESS;
 		}
 	}
+	hda__reason(bus, "codec %u has no audio function group", codec);
 	return HDA_STATUS_DEVICE_NOT_READY;
 }
 
@@ -126,8 +133,10 @@ hda_status hda__controller_start(hda_bus *bus)
 {
 	hda_status st;
 
-	if (bus->ops->health(bus->plat) != HDA_STATUS_SUCCESS)
+	if (bus->ops->health(bus->plat) != HDA_STATUS_SUCCESS) {
+		hda__reason(bus, "the controller does not answer");
 		return HDA_STATUS_DEVICE_NOT_READY;
+	}
 	st = link_reset(bus);
 	if (st)
 		return st;
@@ -140,17 +149,24 @@ hda_status hda__controller_start(hda_bus *bus)
 	bus->bss = HDA_GCAP_BSS(bus->gcap);
 	bus->nsdo = 1u << HDA_GCAP_NSDO(bus->gcap);
 	bus->n_sd = bus->iss + bus->oss + bus->bss;
-	if (bus->n_sd == 0 || bus->n_sd > HDA_SD_MAX)
+	if (bus->n_sd == 0 || bus->n_sd > HDA_SD_MAX) {
+		hda__reason(bus, "GCAP 0x%04x lists %u stream descriptors", bus->gcap,
+			    bus->n_sd);
 		return HDA_STATUS_DEVICE_NOT_READY;
+	}
 	/* Without 64OK the controller sees only 32-bit bus addresses. */
-	if (!(bus->gcap & HDA_GCAP_64OK) && (bus->ring.bus >> 32))
+	if (!(bus->gcap & HDA_GCAP_64OK) && (bus->ring.bus >> 32)) {
+		hda__reason(bus, "controller has 32-bit DMA only, memory is above 4 GiB");
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	}
 	bus->codec_mask = hda__rd16(bus, HDA_STATESTS) & 0x7FFF;
 	hda__wr16(bus, HDA_STATESTS, bus->codec_mask);
 
 	st = hda__rings_init(bus);
-	if (st)
+	if (st) {
+		hda__reason(bus, "CORB/RIRB set-up timed out");
 		return st;
+	}
 
 	/* Accept unsolicited responses, then the position buffer and the
 	 * global and controller interrupt enables (stream bits are set when a
@@ -170,7 +186,10 @@ hda_status hda__controller_start(hda_bus *bus)
 	if (!bus->codec_mask)
 		return HDA_STATUS_SUCCESS; /* a controller with no codec */
 	bus->first_codec = (uint8_t)__builtin_ctz(bus->codec_mask);
-	return find_afg(bus, bus->first_codec, &bus->afg_nid);
+	st = find_afg(bus, bus->first_codec, &bus->afg_nid);
+	if (st)
+		hda__reason(bus, "codec %u does not answer verbs", bus->first_codec);
+	return st;
 }
 
 /* Quiesce: stop every stream, interrupts off, rings off, controller in

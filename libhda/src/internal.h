@@ -149,7 +149,14 @@ struct hda_bus {
 	int wake_fd;
 	atomic_bool stopping;
 	atomic_bool dead; /* the device stopped answering */
+
+	/* why bring-up failed, for hda_bus_open_ex */
+	char reason[256];
 };
+
+/* Record why bring-up failed (first reason wins: it is the cause). */
+void hda__reason(hda_bus *bus, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- context rules (irq.c) --------------------------------------------- */
 /* True while the current thread runs a libhda callback. */

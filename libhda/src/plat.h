@@ -29,8 +29,10 @@ typedef struct hda_plat_ops {
 
 	/* Create the device behind the interface.  options is the part of the
 	 * URI after "scheme:" ("" when absent).  INVALID_PARAMETER for a bad
-	 * option; the backend never prints. */
-	hda_status (*open)(const char *options, hda_plat **plat);
+	 * option.  On failure a one-line reason goes into err (never NULL);
+	 * the backend never prints. */
+	hda_status (*open)(const char *options, hda_plat **plat, char *err,
+			   size_t errlen);
 	void (*close)(hda_plat *plat); /* accepts NULL */
 
 	/* MMIO.  Offsets are BAR0 offsets.  A device that is gone reads as all
@@ -70,5 +72,7 @@ typedef struct hda_plat_ops {
 
 /* The backends this build knows (backends.c). */
 const hda_plat_ops *hda_plat_find(const char *scheme, size_t len);
+/* Their names, for messages: "emu, qemu". */
+const char *hda_plat_names(void);
 
 #endif /* HDA_PLAT_H */

@@ -83,6 +83,18 @@ static void bus_open_errors(void **state)
 	assert_status(hda_bus_open("nosuch", &bus), HDA_STATUS_INVALID_PARAMETER);
 	assert_status(hda_bus_open("emu:nosuchoption=1", &bus), HDA_STATUS_INVALID_PARAMETER);
 	assert_status(hda_bus_open(NULL, &bus), HDA_STATUS_INVALID_PARAMETER);
+	{
+		char why[256] = "";
+
+		/* the reason names what was wrong */
+		assert_status(hda_bus_open_ex("nosuch:x=1", &bus, why, sizeof(why)),
+			      HDA_STATUS_INVALID_PARAMETER);
+		assert_non_null(strstr(why, "'nosuch'"));
+		assert_status(hda_bus_open_ex("emu:iss=99", &bus, why, sizeof(why)),
+			      HDA_STATUS_INVALID_PARAMETER);
+		assert_non_null(strstr(why, "'iss'"));
+		assert_non_null(strstr(why, "'99'"));
+	}
 	assert_status(hda_bus_open("emu", NULL), HDA_STATUS_INVALID_PARAMETER);
 	/* out-parameters untouched on failure */
 	assert_ptr_equal(bus, (hda_bus *)0x1);

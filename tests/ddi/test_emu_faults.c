@@ -24,15 +24,20 @@ static void bringup_timeouts(void **state)
 	uint64_t t0 = test_now_ms();
 
 	(void)state;
+	char why[256];
+
 	/* the controller never leaves reset */
-	assert_status(hda_bus_open("emu:clock=manual,fault=crst", &bus),
+	assert_status(hda_bus_open_ex("emu:clock=manual,fault=crst", &bus, why, sizeof(why)),
 		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_non_null(strstr(why, "GCTL.CRST"));
 	/* the codec never answers: its function group cannot be found */
-	assert_status(hda_bus_open("emu:clock=manual,fault=codec", &bus),
+	assert_status(hda_bus_open_ex("emu:clock=manual,fault=codec", &bus, why, sizeof(why)),
 		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_non_null(strstr(why, "codec 0 does not answer"));
 	/* the device is gone before we start */
-	assert_status(hda_bus_open("emu:clock=manual,fault=gone", &bus),
+	assert_status(hda_bus_open_ex("emu:clock=manual,fault=gone", &bus, why, sizeof(why)),
 		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_non_null(strstr(why, "does not answer"));
 	assert_null(bus);
 	/* Bounded: three failed bring-ups within a generous margin of their
 	 * documented bounds (100 ms controller reset, 100 ms per verb). */

@@ -284,6 +284,41 @@ static void qemu_hung_mid_stream(void **state)
 	assert_int_equal(kill(pid, 0), -1);
 }
 
+/* Start-up failures say what went wrong. */
+static void startup_errors(void **state)
+{
+	hda_bus *bus = NULL;
+	char why[256];
+
+	(void)state;
+	assert_status(hda_bus_open_ex("qemu:qemu=/nonexistent/qemu", &bus, why, sizeof(why)),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_non_null(strstr(why, "qemu-system-x86"));
+	/* A QEMU that refuses to start: its own last words come back */
+	{
+		char dir[] = "/tmp/hda-qemu-test-XXXXXX", fake[128], uri[192];
+		FILE *f;
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(fake, sizeof(fake), "%s/qemu", dir);
+		f = fopen(fake, "w");
+		assert_non_null(f);
+		fputs("#!/bin/sh\necho 'qemu-system-x86_64: -machine: no such machine' >&2\nexit 1\n", f);
+		fclose(f);
+		assert_int_equal(chmod(fake, 0700), 0);
+		snprintf(uri, sizeof(uri), "qemu:qemu=%s", fake);
+		assert_status(hda_bus_open_ex(uri, &bus, why, sizeof(why)),
+			      HDA_STATUS_DEVICE_NOT_READY);
+		assert_non_null(strstr(why, "no such machine"));
+		unlink(fake);
+		rmdir(dir);
+	}
+	assert_status(hda_bus_open_ex("qemu:codec=loud", &bus, why, sizeof(why)),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_non_null(strstr(why, "'codec'"));
+	assert_null(bus);
+}
+
 /* hda-output has a DAC and an output pin only: discovery finds exactly
  * that, and the render path works. */
 static void output_only_codec(void **state)
@@ -327,6 +362,7 @@ int main(void)
 		cmocka_unit_test(capture_silence_in_real_time),
 		cmocka_unit_test(qemu_killed_mid_stream),
 		cmocka_unit_test(qemu_hung_mid_stream),
+		cmocka_unit_test(startup_errors),
 		cmocka_unit_test(output_only_codec),
 		cmocka_unit_test(pc_machine_interrupts),
 	};

@@ -69,6 +69,13 @@ typedef struct hda_bus hda_bus;
  */
 hda_status hda_bus_open(const char *uri, hda_bus **bus);
 
+/* [control] hda_bus_open that also says why it failed: on failure it writes
+ * a one-line reason into reason[reason_len] (naming the bad option, the
+ * register that timed out, or what QEMU printed), so that a program can
+ * tell its user.  reason may be NULL. */
+hda_status hda_bus_open_ex(const char *uri, hda_bus **bus, char *reason,
+			   size_t reason_len);
+
 /* [control] Stop every engine, free everything, close the backend.
  * Accepts NULL. */
 void hda_bus_close(hda_bus *bus);
