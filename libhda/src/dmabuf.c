@@ -35,8 +35,8 @@ static size_t granule_of(uint32_t frame_bytes)
 	       HDA_FRAGMENT_ALIGN;
 }
 
-size_t hda__buffer_size(size_t requested, uint32_t frame_bytes,
-			unsigned granule_mult)
+static size_t buffer_size(size_t requested, uint32_t frame_bytes,
+			  unsigned granule_mult, size_t more_than)
 {
 	size_t granule, step, min, max, n;
 
@@ -45,6 +45,8 @@ size_t hda__buffer_size(size_t requested, uint32_t frame_bytes,
 	granule = granule_of(frame_bytes);
 	step = granule * granule_mult;
 	min = 2 * granule; /* two BDL entries at least */
+	if (min <= more_than)
+		min = more_than + 1;
 	min = (min + step - 1) / step * step;
 	max = MAX_BUFFER_BYTES / step * step;
 	n = requested / step + (requested % step >= (step + 1) / 2 ? 1 : 0);
@@ -110,8 +112,11 @@ void hda__buffer_release(hda_bus *bus, hda_slot *slot)
 	memset(&slot->bdl, 0, sizeof(slot->bdl));
 	free(slot->pages);
 	slot->pages = NULL;
+	free(slot->user_bdl);
+	slot->user_bdl = NULL;
 	memset(&slot->mdl, 0, sizeof(slot->mdl));
 	slot->buf_kind = HDA_BUF_NONE;
+	slot->lvi = 0;
 	slot->isr = NULL;
 	slot->isr_ctx = NULL;
 }
@@ -169,19 +174,39 @@ static hda_status dma_buffer_alloc(hda_bus *bus, hda_engine handle,
 	st = check_reset_no_buffer(slot);
 	if (st)
 		goto out;
-	size = hda__buffer_size(requested, slot->pub_frame_bytes,
-				notifications == 2 ? 2 : 1);
-	/* The first entry: the largest granule multiple not above half. */
-	half = size / 2 - (size / 2) % granule_of(slot->pub_frame_bytes);
-	st = memory_alloc(bus, slot, size);
-	if (st)
-		goto out;
-	bdl_put(slot, 0, slot->data.bus, (uint32_t)half, notifications == 2);
-	bdl_put(slot, 1, slot->data.bus + half, (uint32_t)(size - half),
-		notifications >= 1);
-	slot->lvi = 1;
-	slot->buf_kind = notifications ? HDA_BUF_NOTIFY : HDA_BUF_DMA;
-	st = program(bus, slot, (uint32_t)size, &fifo);
+	size = buffer_size(requested, slot->pub_frame_bytes,
+				notifications == 2 ? 2 : 1, 0);
+	for (;;) {
+		/* The first entry: the largest granule multiple not above
+		 * half. */
+		half = size / 2 - (size / 2) % granule_of(slot->pub_frame_bytes);
+		st = memory_alloc(bus, slot, size);
+		if (st)
+			goto out;
+		bdl_put(slot, 0, slot->data.bus, (uint32_t)half, notifications == 2);
+		bdl_put(slot, 1, slot->data.bus + half, (uint32_t)(size - half),
+			notifications >= 1);
+		slot->lvi = 1;
+		slot->buf_kind = notifications ? HDA_BUF_NOTIFY : HDA_BUF_DMA;
+		st = program(bus, slot, (uint32_t)size, &fifo);
+		if (st || size > fifo)
+			break;
+		/*
+		 * The FIFO, known only once the format is programmed, would
+		 * hold the whole buffer: the engine would fetch bytes the
+		 * caller never had a chance to write, and "below the DMA
+		 * position" would name no safe region.  Take the closest size
+		 * above the FIFO instead.  The FIFO depends on the format
+		 * alone, so a second round is the last.
+		 */
+		hda__buffer_release(bus, slot);
+		size = buffer_size(requested, slot->pub_frame_bytes,
+					notifications == 2 ? 2 : 1, fifo);
+		if (size <= fifo) {
+			st = HDA_STATUS_BUFFER_TOO_SMALL;
+			goto out;
+		}
+	}
 	if (st) {
 		hda__buffer_release(bus, slot);
 		goto out;
@@ -284,30 +309,42 @@ hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
 	st = memory_alloc(bus, slot, requested_size);
 	if (st)
 		goto out;
+	/* The caller writes its BDL into a page of ordinary memory; setup
+	 * checks each entry and copies it into the BDL the engine reads, so
+	 * nothing written later reaches the hardware unchecked. */
+	slot->user_bdl = aligned_alloc(HDA_PAGE_SIZE, HDA_PAGE_SIZE);
+	if (!slot->user_bdl) {
+		hda__buffer_release(bus, slot);
+		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+		goto out;
+	}
+	memset(slot->user_bdl, 0, HDA_PAGE_SIZE);
 	slot->buf_kind = HDA_BUF_CONTIGUOUS;
 	*data = &slot->mdl;
-	*bdl = slot->bdl.host;
+	*bdl = slot->user_bdl;
 out:
 	hda__control_leave(bus);
 	return st;
 }
 
-/* The caller wrote the BDL: check it only names our data buffer and sums
- * to the length it claims, so the engine cannot DMA anywhere else. */
-static bool bdl_valid(const hda_slot *slot, uint32_t length, uint32_t lvi)
+/* The caller wrote its BDL: check that each entry names only our data
+ * buffer (without an addition that could wrap), starts on 128 bytes, and
+ * that the lengths sum to the length it claims; copy the checked entries
+ * into the BDL the engine reads, so it cannot DMA anywhere else. */
+static bool bdl_copy_valid(hda_slot *slot, uint32_t length, uint32_t lvi)
 {
-	const uint8_t *base = slot->bdl.host;
-	uint64_t sum = 0;
+	const hda_bdl_entry *user = slot->user_bdl;
+	uint64_t base = slot->data.bus, count = slot->mdl.byte_count, sum = 0;
 
 	for (uint32_t i = 0; i <= lvi; i++) {
-		const uint32_t *e = (const uint32_t *)(base + i * HDA_BDL_ENTRY_SIZE);
-		uint64_t addr = le32toh(e[0]) | (uint64_t)le32toh(e[1]) << 32;
-		uint32_t len = le32toh(e[2]);
+		uint64_t addr = le64toh(user[i].address);
+		uint32_t len = le32toh(user[i].length);
+		uint32_t flags = le32toh(user[i].flags);
 
-		if (len == 0 || addr < slot->data.bus ||
-		    addr + len > slot->data.bus + slot->mdl.byte_count ||
-		    (addr % HDA_FRAGMENT_ALIGN))
+		if (len == 0 || addr < base || addr - base > count ||
+		    len > count - (addr - base) || (addr % HDA_FRAGMENT_ALIGN))
 			return false;
+		bdl_put(slot, i, addr, len, flags & HDA_BDL_IOC);
 		sum += len;
 	}
 	return sum == length;
@@ -335,7 +372,7 @@ hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
 		goto out;
 	}
-	if (!bdl_valid(slot, buffer_length, lvi)) {
+	if (!bdl_copy_valid(slot, buffer_length, lvi)) {
 		st = HDA_STATUS_INVALID_PARAMETER;
 		goto out;
 	}

@@ -199,6 +199,7 @@ static hda_status engine_alloc(hda_bus *bus, bool output, uint8_t codec,
 	slot->n_notify = 0;
 	hda__slot_write_begin(slot);
 	slot->pub_has_buffer = false;
+	slot->pub_output = output;
 	slot->pub_frame_bytes = hda_converter_frame_bytes(fmt);
 	atomic_store_explicit(&slot->gen, gen_next(), memory_order_release);
 	hda__slot_write_end(slot);

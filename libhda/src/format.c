@@ -31,6 +31,10 @@ static bool rate_code(uint32_t rate, uint16_t *code)
 {
 	static const uint32_t bases[] = {48000, 44100};
 
+	/* The fastest rate the format can express is 48 kHz x 4; checking
+	 * first also keeps rate x div inside 32 bits. */
+	if (rate == 0 || rate > 192000)
+		return false;
 	for (unsigned b = 0; b < 2; b++)
 		for (unsigned mult = 1; mult <= 4; mult++)
 			for (unsigned div = 1; div <= 8; div++)

@@ -58,7 +58,7 @@ typedef struct hda_slot {
 
 	/* control thread, under bus->lock */
 	bool allocated;
-	bool output;
+	bool output; /* mirrored in pub_output */
 	uint8_t codec; /* capture: the SDI it reads from */
 	hda_stream_format format;
 	uint16_t fmt;
@@ -68,7 +68,8 @@ typedef struct hda_slot {
 	hda_buf_kind buf_kind;
 	bool programmed; /* stream registers hold our BDL */
 	hda_dma_mem data;
-	hda_dma_mem bdl;
+	hda_dma_mem bdl;      /* the BDL the engine reads */
+	hda_bdl_entry *user_bdl; /* BDL interface: the caller's page */
 	hda_mdl mdl;
 	hda_mdl_page *pages;
 	uint32_t lvi;
@@ -77,13 +78,15 @@ typedef struct hda_slot {
 	int notify_fds[HDA_MAX_NOTIFY_FDS];
 	unsigned n_notify;
 
-	/* published to audio threads */
+	/* published to audio threads: atomics (relaxed where it matters),
+	 * consistent as a set through seq */
 	_Atomic uint32_t seq;
 	_Atomic uint32_t gen; /* 0 while free */
-	uint32_t pub_cbl;
-	uint32_t pub_fifo;
-	uint32_t pub_frame_bytes;
-	bool pub_has_buffer;
+	_Atomic uint32_t pub_cbl;
+	_Atomic uint32_t pub_fifo;
+	_Atomic uint32_t pub_frame_bytes;
+	_Atomic bool pub_has_buffer;
+	_Atomic bool pub_output;
 	const volatile uint32_t *lpib_reg; /* NULL: derive from posbuf */
 } hda_slot;
 
@@ -247,10 +250,6 @@ hda_status hda__streams_run(hda_bus *bus, hda_slot **slots, size_t n,
 void hda__stream_release(hda_bus *bus, hda_slot *slot);
 
 /* ---- buffers (dmabuf.c) ------------------------------------------------- */
-/* The size rule of hda_allocate_dma_buffer; granule_mult 2 for the
- * two-notification variant.  0 when the frame size is 0. */
-size_t hda__buffer_size(size_t requested, uint32_t frame_bytes,
-			unsigned granule_mult);
 void hda__buffer_release(hda_bus *bus, hda_slot *slot);
 
 /* ---- formats (format.c) ------------------------------------------------- */

@@ -29,58 +29,100 @@ static uint32_t wall_clock(hda_bus *bus)
 	return hda__rd32(bus, HDA_WALCLK);
 }
 
+/*
+ * The engine's FIFO fill implied by a (link, dma) pair: render fetches run
+ * ahead of the link, capture writes lag it.  A consistent pair has
+ * 0 <= fill <= FIFO.
+ */
+static uint32_t fifo_fill(const hda_position *p)
+{
+	return p->render ? (p->dma + p->cbl - p->link) % p->cbl
+			 : (p->link + p->cbl - p->dma) % p->cbl;
+}
+
+/* The link position a full FIFO away from the DMA position. */
+static uint32_t link_from_dma(const hda_position *p)
+{
+	uint32_t fifo = p->fifo_size % p->cbl;
+
+	return p->render ? (p->dma + p->cbl - fifo) % p->cbl : (p->dma + fifo) % p->cbl;
+}
+
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *out)
 {
+	const volatile uint32_t *posbuf;
 	hda_slot *slot;
+	hda_position p = {0};
+	bool got = false;
 
 	if (!bus || !out)
 		return HDA_STATUS_INVALID_PARAMETER;
 	slot = hda__slot_get(bus, handle);
 	if (!slot)
 		return HDA_STATUS_INVALID_HANDLE;
+	posbuf = &bus->posbuf[slot->sd * 2];
 
+	/*
+	 * The link and DMA positions are two values the controller updates
+	 * on its own, read one after the other.  Read the DMA position on
+	 * both sides of the link position and retry when it moved, or when
+	 * the pair implies a FIFO fill the FIFO cannot hold; after the last
+	 * try, pin the link position to the DMA position and the FIFO, so a
+	 * caller never sees an impossible fill (or a negative one, which
+	 * unsigned arithmetic would make enormous).
+	 */
 	for (unsigned tries = 0; tries < SEQ_RETRIES; tries++) {
 		uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
-		hda_position p;
-		bool has_buffer, output;
+		hda_position q = {0};
+		uint32_t d2;
+		bool has_buffer;
 
 		if (s1 & 1)
 			continue;
-		has_buffer = slot->pub_has_buffer;
-		output = slot->output;
-		p.cbl = slot->pub_cbl;
-		p.fifo_size = slot->pub_fifo;
-		p.frame_bytes = slot->pub_frame_bytes;
-		p.wall_clock = wall_clock(bus);
-		p.dma = bus->posbuf[slot->sd * 2];
-		if (slot->lpib_reg) {
-			p.link = *slot->lpib_reg;
-		} else if (p.cbl) {
-			uint64_t fifo = p.fifo_size % p.cbl;
-
-			p.link = (uint32_t)(output ? (p.dma + p.cbl - fifo) % p.cbl
-						   : (p.dma + fifo) % p.cbl);
-		} else {
-			p.link = 0;
-		}
+		has_buffer = atomic_load_explicit(&slot->pub_has_buffer, memory_order_relaxed);
+		q.render = atomic_load_explicit(&slot->pub_output, memory_order_relaxed);
+		q.cbl = atomic_load_explicit(&slot->pub_cbl, memory_order_relaxed);
+		q.fifo_size = atomic_load_explicit(&slot->pub_fifo, memory_order_relaxed);
+		q.frame_bytes = atomic_load_explicit(&slot->pub_frame_bytes, memory_order_relaxed);
+		q.wall_clock = wall_clock(bus);
+		q.dma = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
+		if (slot->lpib_reg)
+			q.link = __atomic_load_n(slot->lpib_reg, __ATOMIC_ACQUIRE);
+		d2 = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&slot->seq, memory_order_relaxed) != s1 ||
 		    atomic_load_explicit(&slot->gen, memory_order_relaxed) !=
 			    (uint32_t)handle.value)
 			continue;
-		if (!has_buffer)
+		if (!has_buffer || q.cbl == 0)
 			return HDA_STATUS_INVALID_DEVICE_REQUEST;
 		/* A stream being reset can show a stale value above CBL for
-		 * an instant; clamp so callers' modular arithmetic holds. */
-		if (p.link >= p.cbl)
-			p.link %= p.cbl;
-		if (p.dma >= p.cbl)
-			p.dma %= p.cbl;
-		*out = p;
-		return HDA_STATUS_SUCCESS;
+		 * an instant; keep callers' modular arithmetic sound. */
+		q.dma %= q.cbl;
+		if (!slot->lpib_reg) {
+			/* No LPIB to read: derive it from the FIFO. */
+			q.link = link_from_dma(&q);
+			p = q;
+			got = true;
+			break;
+		}
+		q.link %= q.cbl;
+		if (d2 % q.cbl == q.dma && fifo_fill(&q) <= q.fifo_size) {
+			p = q;
+			got = true;
+			break;
+		}
+		/* Torn: keep a pinned version in case no later try is clean. */
+		if (fifo_fill(&q) > q.fifo_size)
+			q.link = link_from_dma(&q);
+		p = q;
+		got = true;
 	}
-	return HDA_STATUS_INVALID_DEVICE_REQUEST;
+	if (!got)
+		return HDA_STATUS_INVALID_DEVICE_REQUEST;
+	*out = p;
+	return HDA_STATUS_SUCCESS;
 }
 
 void hda_position_tracker_reset(hda_position_tracker *t)
@@ -106,21 +148,34 @@ hda_status hda_position_track(hda_bus *bus, hda_engine handle,
 	st = hda_read_position(bus, handle, &p);
 	if (st)
 		return st;
+	/*
+	 * Only the DMA position is unwrapped: the controller moves it
+	 * forward alone, as one value.  The link position follows from it and
+	 * the FIFO fill of the same snapshot (0..FIFO, see hda_read_position),
+	 * so a snapshot taken while the two moved cannot fake a wrap.
+	 */
 	if (!t->primed) {
 		/* A tracker reset at the engine's reset sees positions that
 		 * started from 0 less than one buffer ago. */
-		t->link_bytes = p.link;
 		t->dma_bytes = p.dma;
 		t->wall_ticks = p.wall_clock; /* WALCLK time, unwrapped from here on */
 		t->primed = true;
 	} else {
-		t->link_bytes += ring_delta(p.link, t->last_link, p.cbl);
 		t->dma_bytes += ring_delta(p.dma, t->last_dma, p.cbl);
 		/* WALCLK wraps every 2^32 / 24 MHz = 178.96 s (hda-facts 8.3:
 		 * one DDI page says 89 s, the arithmetic says 179). */
 		t->wall_ticks += (uint32_t)(p.wall_clock - t->last_wall);
 	}
-	t->last_link = p.link;
+	{
+		uint32_t fill = fifo_fill(&p);
+		uint64_t link = !p.render ? t->dma_bytes + fill
+			      : t->dma_bytes > fill ? t->dma_bytes - fill : 0;
+
+		/* Never backwards, even for a snapshot whose FIFO looks fuller
+		 * than the last one did. */
+		if (link > t->link_bytes)
+			t->link_bytes = link;
+	}
 	t->last_dma = p.dma;
 	t->last_wall = p.wall_clock;
 

@@ -15,23 +15,40 @@ static bool move_allowed(hda_stream_state from, hda_stream_state to)
 		 (from == HDA_STREAM_STATE_RESET && to == HDA_STREAM_STATE_RUN));
 }
 
+/* The registers hold a complete program: the engine may leave Reset.  A
+ * setup that failed half-way (a stream reset or FIFOS that timed out)
+ * leaves this false, so such an engine cannot be started on stale
+ * registers. */
 static bool has_program(const hda_slot *slot)
 {
-	return slot->buf_kind != HDA_BUF_NONE && slot->programmed;
+	return slot->pub_has_buffer; /* written only by this (control) thread */
+}
+
+/* A buffer with a BDL that can be programmed again. */
+static bool has_bdl(const hda_slot *slot)
+{
+	return slot->buf_kind != HDA_BUF_NONE && slot->lvi >= 1;
 }
 
 /* Reset an engine that keeps its buffer: the stream reset clears every
- * stream register, so program the same BDL again.  Positions restart at 0. */
+ * stream register, so program the same BDL again.  Positions restart at 0.
+ * Audio threads see "no buffer" while the hardware is being waited on,
+ * rather than a sequence count held odd for milliseconds. */
 static hda_status reset_keep_buffer(hda_bus *bus, hda_slot *slot)
 {
 	uint32_t fifo;
 	hda_status st;
 
 	hda__slot_write_begin(slot);
-	st = hda__stream_setup(bus, slot, slot->pub_cbl, &fifo);
-	if (st == HDA_STATUS_SUCCESS)
-		slot->pub_fifo = fifo;
+	slot->pub_has_buffer = false;
 	hda__slot_write_end(slot);
+	st = hda__stream_setup(bus, slot, slot->pub_cbl, &fifo);
+	if (st == HDA_STATUS_SUCCESS) {
+		hda__slot_write_begin(slot);
+		slot->pub_fifo = fifo;
+		slot->pub_has_buffer = true;
+		hda__slot_write_end(slot);
+	}
 	return st;
 }
 
@@ -102,7 +119,7 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 	}
 	case HDA_STREAM_STATE_RESET:
 		for (size_t i = 0; i < n_moving && st == HDA_STATUS_SUCCESS; i++)
-			if (has_program(moving[i]))
+			if (has_bdl(moving[i]))
 				st = reset_keep_buffer(bus, moving[i]);
 		break;
 	}

@@ -173,11 +173,13 @@ typedef struct hda_mdl {
  * Size rule.  The buffer is a whole number of "granules", where a granule is
  * lcm(frame bytes, 128): whole frames (CBL must be), and every BDL fragment
  * starts on a 128-byte boundary.  The BDL has at least 2 entries, so the
- * smallest buffer is 2 granules; the largest is 4 MiB rounded down to a
- * granule (Linux's limit).  A request that is not a granule multiple is
- * rounded to the nearest one (ties round up) and clamped into that range;
- * *allocated says what was chosen.  When the memory cannot be had the call
- * fails with INSUFFICIENT_RESOURCES rather than silently shrinking.
+ * smallest buffer is 2 granules; it is also larger than the engine's FIFO
+ * for the format (a buffer the FIFO could swallow whole leaves the caller
+ * no time to write); the largest is 4 MiB rounded down to a granule
+ * (Linux's limit).  A request that is not a granule multiple is rounded to
+ * the nearest one (ties round up) and clamped into that range; *allocated
+ * says what was chosen.  When the memory cannot be had the call fails with
+ * INSUFFICIENT_RESOURCES rather than silently shrinking.
  *
  * The stream id (1..15) is unique among live engines of the same direction.
  * The FIFO size is SDnFIFOS read after the format is written, in bytes.
@@ -238,10 +240,13 @@ typedef struct hda_position {
 	uint32_t cbl;
 	uint32_t fifo_size;
 	uint32_t frame_bytes;
+	bool render;   /* render: dma ahead of link; capture: behind */
 } hda_position;
 
 /* [audio] Lock-free snapshot.  Returns INVALID_HANDLE for a bad handle and
- * INVALID_DEVICE_REQUEST when the engine has no buffer. */
+ * INVALID_DEVICE_REQUEST when the engine has no buffer.  The pair is
+ * consistent: the FIFO fill it implies is between 0 and fifo_size (the two
+ * registers are read more than once when they move in between). */
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *position);
 
@@ -249,11 +254,11 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
  * Unwrapped, FIFO-aware stream position.  One tracker per engine, owned by a
  * single (audio) thread.  It must be updated at least once per buffer length
  * of stream time, or a wrap is missed; the daemon updates it every period.
+ * The link position it reports never goes backwards.
  */
 typedef struct hda_position_tracker {
 	uint64_t link_bytes;
 	uint64_t dma_bytes;
-	uint32_t last_link;
 	uint32_t last_dma;
 	uint64_t wall_ticks; /* 24 MHz ticks, unwrapped */
 	uint32_t last_wall;
