@@ -644,6 +644,17 @@ static void bdl_interface(void **state)
 	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 3, isr_nop, NULL, &id, &fifo),
 		      HDA_STATUS_INVALID_PARAMETER); /* outside the buffer */
 	bdl[3].address -= 4096;
+	{
+		hda_bdl_entry keep = bdl[3];
+
+		/* an address whose end wraps past 2^64 */
+		bdl[3].address = 0xFFFFFFFFFFFFFF80ull;
+		bdl[3].length = 256;
+		assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 3 * 1024 + 256, 3, isr_nop,
+							    NULL, &id, &fifo),
+			      HDA_STATUS_INVALID_PARAMETER);
+		bdl[3] = keep;
+	}
 	/* without setup the engine cannot leave Reset */
 	assert_status(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e),
 		      HDA_STATUS_INVALID_DEVICE_REQUEST);

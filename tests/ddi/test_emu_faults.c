@@ -77,7 +77,15 @@ static void stream_reset_timeout(void **state)
 	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_STREAM_RESET_STUCK, true));
 	assert_status(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &e),
 		      HDA_STATUS_DEVICE_NOT_READY);
+	/* the registers are half reset: the engine may not run on them ... */
+	assert_status(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	/* ... but the reset may be tried again */
 	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_STREAM_RESET_STUCK, false));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
 	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &e));
 	hda_bus_close(bus);
 }
@@ -135,6 +143,97 @@ static void start_never_ready(void **state)
 	assert_ok(hda_emu_stream_truth_get(emu, sd, &truth));
 	assert_true(truth.running);
 	assert_int_equal(truth.link_bytes, 480 * 4);
+	hda_bus_close(bus);
+}
+
+static void isr_nop(void *ctx, uint32_t sts)
+{
+	(void)ctx;
+	(void)sts;
+}
+
+/* A BDL setup whose hardware programming timed out leaves an engine that
+ * cannot be started; a second setup may succeed. */
+static void failed_bdl_setup_cannot_run(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	hda_engine e;
+	hda_mdl *data;
+	hda_bdl_entry *bdl;
+	uint8_t id;
+	uint32_t fifo;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_allocate_contiguous_dma_buffer(bus, e, 4096, &data, &bdl));
+	for (unsigned i = 0; i < 2; i++)
+		bdl[i] = (hda_bdl_entry){data->pages[0].bus + i * 2048, 2048, HDA_BDL_IOC};
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_FIFOS_ZERO, true));
+	assert_status(hda_setup_dma_engine_with_bdl(bus, e, 4096, 1, isr_nop, NULL, &id, &fifo),
+		      HDA_STATUS_DEVICE_NOT_READY);
+	assert_status(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_FIFOS_ZERO, false));
+	assert_ok(hda_setup_dma_engine_with_bdl(bus, e, 4096, 1, isr_nop, NULL, &id, &fifo));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	hda_bus_close(bus);
+}
+
+/* The caller's BDL page is checked and copied at setup: rewriting it
+ * afterwards cannot point the engine elsewhere. */
+static void bdl_rewritten_after_setup(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	hda_engine e;
+	hda_mdl *data;
+	hda_bdl_entry *bdl;
+	uint8_t id;
+	uint32_t fifo;
+	unsigned sd;
+	hda_emu_stream_truth truth;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_get_engine_descriptor(bus, e, &sd));
+	assert_ok(hda_allocate_contiguous_dma_buffer(bus, e, 4096, &data, &bdl));
+	for (unsigned i = 0; i < 2; i++)
+		bdl[i] = (hda_bdl_entry){data->pages[0].bus + i * 2048, 2048, 0};
+	assert_ok(hda_setup_dma_engine_with_bdl(bus, e, 4096, 1, isr_nop, NULL, &id, &fifo));
+	/* point every entry at bus address 0: outside any allocation */
+	for (unsigned i = 0; i < 2; i++)
+		bdl[i].address = 0;
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	assert_ok(hda_emu_advance(emu, 100000000)); /* 100 ms: many wraps */
+	assert_ok(hda_emu_stream_truth_get(emu, sd, &truth));
+	assert_true(truth.running); /* no descriptor error stopped it */
+	assert_int_equal(truth.link_bytes, 4800 * 4);
+	hda_bus_close(bus);
+}
+
+/* With a FIFO as large as the requested buffer, the buffer grows past it. */
+static void buffer_larger_than_fifo(void **state)
+{
+	hda_bus *bus;
+	hda_engine e;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual,fifo=4096", &bus));
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_allocate_dma_buffer(bus, e, 1920, &m, &sz, &id, &fifo));
+	assert_int_equal(fifo, 4096);
+	assert_int_equal(sz, 4096 + 128); /* the closest size above the FIFO */
 	hda_bus_close(bus);
 }
 
@@ -254,6 +353,9 @@ int main(void)
 		cmocka_unit_test(stream_reset_timeout),
 		cmocka_unit_test(fifos_never_valid),
 		cmocka_unit_test(start_never_ready),
+		cmocka_unit_test(failed_bdl_setup_cannot_run),
+		cmocka_unit_test(bdl_rewritten_after_setup),
+		cmocka_unit_test(buffer_larger_than_fifo),
 		cmocka_unit_test(codec_goes_silent),
 		cmocka_unit_test(device_gone_mid_stream),
 		cmocka_unit_test(out_of_dma_memory),
