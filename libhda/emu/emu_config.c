@@ -89,6 +89,7 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 		[HDA_EMU_FAULT_FIFOS_ZERO] = "fifos",
 		[HDA_EMU_FAULT_DEVICE_GONE] = "gone",
 		[HDA_EMU_FAULT_FIFO_NEVER_READY] = "fifordy",
+		[HDA_EMU_FAULT_POSBUF_STALE] = "posbuf",
 	};
 	char *save = NULL;
 	uint32_t set = 0;
@@ -102,7 +103,7 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 				break;
 		if (f == HDA_EMU_FAULT_COUNT) {
 			emu_set_err(err, errlen,
-				"emu option 'fault': expected srst, crst, codec, fifos, gone or fifordy, got '%s'",
+				"emu option 'fault': expected srst, crst, codec, fifos, gone, fifordy or posbuf, got '%s'",
 				t);
 			return -EINVAL;
 		}

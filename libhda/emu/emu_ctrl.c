@@ -171,6 +171,7 @@ static emu_sd_env sd_env(emu_ctrl *c)
 		.fifo_config = c->fifo_config,
 		.fifos_zero = fault_on(c, HDA_EMU_FAULT_FIFOS_ZERO),
 		.fifordy_stuck = fault_on(c, HDA_EMU_FAULT_FIFO_NEVER_READY),
+		.posbuf_stale = fault_on(c, HDA_EMU_FAULT_POSBUF_STALE),
 	};
 }
 

@@ -133,7 +133,7 @@ void emu_sd_posbuf_update(const emu_stream *s, const emu_sd_env *env)
 	uint32_t pos = s->cbl ? (uint32_t)(s->dma_bytes % s->cbl) : 0;
 	void *p;
 
-	if (!env->posbuf_on)
+	if (!env->posbuf_on || env->posbuf_stale)
 		return;
 	p = emu_mem_ptr(env->mem, env->posbuf + 8ull * s->index, 4);
 	/* DPLBASE is 128-byte aligned, so the slot is; the driver reads it

@@ -31,6 +31,7 @@ typedef struct emu_sd_env {
 	unsigned fifo_config;  /* fifo= option, bytes before rounding */
 	bool fifos_zero;       /* fault: SDnFIFOS reads 0 */
 	bool fifordy_stuck;    /* fault: FIFORDY never sets */
+	bool posbuf_stale;     /* fault: position buffer not updated */
 } emu_sd_env;
 
 typedef struct emu_stream {

@@ -80,6 +80,8 @@ hda_status hda_bus_open_ex(const char *uri, hda_bus **out, char *reason,
 	pthread_mutex_init(&bus->verb_lock, NULL);
 	pthread_mutex_init(&bus->cb_lock, NULL);
 	pthread_mutex_init(&bus->async_lock, NULL);
+	pthread_cond_init(&bus->async_cond, NULL);
+	pthread_mutex_init(&bus->irq_lock, NULL);
 
 	st = ops->open(options, &bus->plat, bus->reason, sizeof(bus->reason));
 	if (st)
@@ -113,7 +115,9 @@ fail:
 
 void hda_bus_close(hda_bus *bus)
 {
-	if (!bus)
+	/* From a callback this would join the very thread it runs on and
+	 * free the bus under it: refused (see hda.h). */
+	if (!bus || hda__in_callback())
 		return;
 	hda__irq_stop(bus);
 	hda__async_flush(bus);
@@ -129,6 +133,8 @@ void hda_bus_close(hda_bus *bus)
 	pthread_mutex_destroy(&bus->verb_lock);
 	pthread_mutex_destroy(&bus->cb_lock);
 	pthread_mutex_destroy(&bus->async_lock);
+	pthread_cond_destroy(&bus->async_cond);
+	pthread_mutex_destroy(&bus->irq_lock);
 	free(bus);
 }
 

@@ -117,8 +117,11 @@ void hda__buffer_release(hda_bus *bus, hda_slot *slot)
 	memset(&slot->mdl, 0, sizeof(slot->mdl));
 	slot->buf_kind = HDA_BUF_NONE;
 	slot->lvi = 0;
+	pthread_mutex_lock(&bus->irq_lock);
 	slot->isr = NULL;
 	slot->isr_ctx = NULL;
+	slot->n_notify = 0;
+	pthread_mutex_unlock(&bus->irq_lock);
 }
 
 static void bdl_put(hda_slot *slot, unsigned i, uint64_t addr, uint32_t len,
@@ -263,10 +266,8 @@ static hda_status buffer_free(hda_bus *bus, hda_engine handle,
 		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
 	else if (check_mdl && (mdl != &slot->mdl || size != slot->mdl.byte_count))
 		st = HDA_STATUS_INVALID_PARAMETER;
-	if (st == HDA_STATUS_SUCCESS) {
-		slot->n_notify = 0;
+	if (st == HDA_STATUS_SUCCESS)
 		hda__buffer_release(bus, slot);
-	}
 	hda__control_leave(bus);
 	return st;
 }
@@ -377,8 +378,10 @@ hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 		goto out;
 	}
 	slot->lvi = lvi;
+	pthread_mutex_lock(&bus->irq_lock);
 	slot->isr = isr;
 	slot->isr_ctx = context;
+	pthread_mutex_unlock(&bus->irq_lock);
 	st = program(bus, slot, buffer_length, &fifo);
 	if (st)
 		goto out;

@@ -195,8 +195,6 @@ static hda_status engine_alloc(hda_bus *bus, bool output, uint8_t codec,
 	slot->state = HDA_STREAM_STATE_RESET;
 	slot->buf_kind = HDA_BUF_NONE;
 	slot->programmed = false;
-	slot->isr = NULL;
-	slot->n_notify = 0;
 	hda__slot_write_begin(slot);
 	slot->pub_has_buffer = false;
 	slot->pub_output = output;

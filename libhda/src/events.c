@@ -7,30 +7,30 @@
 
 #include "internal.h"
 
-/* Interrupt thread.  Runs under the bus lock, so a registration change on
- * the control thread is never half-seen, and once an unregister returns the
- * caller's eventfd or ISR is not used again. */
+/* Interrupt thread.  Runs under irq_lock, which registration changes also
+ * take: a change is never half-seen, and once an unregister (or a buffer
+ * free) returns, the caller's eventfd or ISR is not used again.  Control
+ * routines hold the bus lock across hardware waits; they hold irq_lock only
+ * for the few stores, so an interrupt is never kept waiting behind them. */
 void hda__stream_irq(hda_bus *bus, unsigned sd, uint8_t status)
 {
 	hda_slot *slot = &bus->slots[sd];
 
-	pthread_mutex_lock(&bus->lock);
-	if (slot->allocated && slot->programmed) {
-		if (slot->isr) {
-			hda__enter_callback();
-			slot->isr(slot->isr_ctx, status);
-			hda__leave_callback();
-		}
-		if (status & HDA_SD_STS_BCIS) {
-			uint64_t one = 1;
-
-			/* eventfd writes never block (the counter would have
-			 * to reach 2^64 - 1), so this is safe under the lock. */
-			for (unsigned i = 0; i < slot->n_notify; i++)
-				(void)!write(slot->notify_fds[i], &one, sizeof(one));
-		}
+	pthread_mutex_lock(&bus->irq_lock);
+	if (slot->isr) {
+		hda__enter_callback();
+		slot->isr(slot->isr_ctx, status);
+		hda__leave_callback();
 	}
-	pthread_mutex_unlock(&bus->lock);
+	if (status & HDA_SD_STS_BCIS) {
+		uint64_t one = 1;
+
+		/* eventfd writes never block (the counter would have to
+		 * reach 2^64 - 1), so this is safe under the lock. */
+		for (unsigned i = 0; i < slot->n_notify; i++)
+			(void)!write(slot->notify_fds[i], &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&bus->irq_lock);
 }
 
 hda_status hda_register_notification_event(hda_bus *bus, hda_engine handle,
@@ -45,8 +45,11 @@ hda_status hda_register_notification_event(hda_bus *bus, hda_engine handle,
 		st = HDA_STATUS_INVALID_PARAMETER;
 	else if (slot->n_notify == HDA_MAX_NOTIFY_FDS)
 		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
-	else
+	else {
+		pthread_mutex_lock(&bus->irq_lock);
 		slot->notify_fds[slot->n_notify++] = event_fd;
+		pthread_mutex_unlock(&bus->irq_lock);
+	}
 	hda__control_leave(bus);
 	return st;
 }
@@ -60,12 +63,14 @@ hda_status hda_unregister_notification_event(hda_bus *bus, hda_engine handle,
 	if (st)
 		return st;
 	st = HDA_STATUS_INVALID_PARAMETER;
+	pthread_mutex_lock(&bus->irq_lock);
 	for (unsigned i = 0; i < slot->n_notify; i++)
 		if (slot->notify_fds[i] == event_fd) {
 			slot->notify_fds[i] = slot->notify_fds[--slot->n_notify];
 			st = HDA_STATUS_SUCCESS;
 			break;
 		}
+	pthread_mutex_unlock(&bus->irq_lock);
 	hda__control_leave(bus);
 	return st;
 }

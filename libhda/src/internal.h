@@ -107,10 +107,12 @@ struct hda_bus {
 	hda_plat *plat;
 	uint16_t id; /* distinguishes handles of different buses */
 
-	/* The control lock: engines, buffers, engine state, notification
-	 * registrations.  The interrupt thread takes it to dispatch stream
-	 * interrupts. */
+	/* The control lock: engines, buffers, engine state. */
 	pthread_mutex_t lock;
+	/* What the interrupt thread reads to dispatch a stream interrupt
+	 * (each slot's isr and notify_fds): written under lock and irq_lock,
+	 * read under irq_lock alone, so control work never delays it. */
+	pthread_mutex_t irq_lock;
 
 	/* capabilities, fixed after bring-up */
 	uint16_t gcap;
@@ -141,14 +143,19 @@ struct hda_bus {
 	pthread_mutex_t cb_lock;
 	hda_unsol_entry unsol[HDA_MAX_UNSOL_TAGS];
 
-	/* asynchronous verb transfers, run on the interrupt thread */
+	/* asynchronous verb transfers, run on the verb worker thread */
 	pthread_mutex_t async_lock;
+	pthread_cond_t async_cond;
 	hda_async_req async[HDA_ASYNC_QUEUE];
 	unsigned async_head, async_count;
 
-	/* interrupt thread */
+	/* interrupt thread and verb worker */
 	pthread_t irq_thread;
 	bool irq_running;
+	pthread_t verb_thread;
+	bool verb_running;
+	atomic_bool rirb_deferred; /* the irq thread left the RIRB to a
+				      transfer; it must look again after */
 	int wake_fd;
 	atomic_bool stopping;
 	atomic_bool dead; /* the device stopped answering */
@@ -216,11 +223,12 @@ hda_status hda__rings_init(hda_bus *bus);
 hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n);
 /* Convenience: one verb, response or DEVICE_NOT_READY when invalid. */
 hda_status hda__verb(hda_bus *bus, uint32_t cmd, uint32_t *response);
-/* Interrupt thread: collect RIRB entries that arrived outside a transfer. */
-void hda__rirb_service(hda_bus *bus);
+/* Interrupt thread: collect RIRB entries that arrived outside a transfer.
+ * False when a transfer holds the rings (it drains them, then kicks). */
+bool hda__rirb_service(hda_bus *bus);
 /* Interrupt thread: deliver queued unsolicited responses to callbacks. */
 void hda__unsol_dispatch(hda_bus *bus);
-/* Interrupt thread: run queued asynchronous transfers. */
+/* Verb worker: run queued asynchronous transfers. */
 void hda__async_run(hda_bus *bus);
 /* Close: complete every queued asynchronous transfer as invalid. */
 void hda__async_flush(hda_bus *bus);

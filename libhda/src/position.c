@@ -23,7 +23,7 @@
 static uint32_t wall_clock(hda_bus *bus)
 {
 	if (bus->walclk_reg)
-		return *bus->walclk_reg;
+		return __atomic_load_n(bus->walclk_reg, __ATOMIC_RELAXED);
 	if (bus->ops->wall_clock)
 		return bus->ops->wall_clock(bus->plat);
 	return hda__rd32(bus, HDA_WALCLK);

@@ -31,7 +31,7 @@ hda_status hda__stream_reset(hda_bus *bus, hda_slot *slot)
 		return st;
 	/* The position buffer slot would otherwise show the old position
 	 * until the engine writes it again. */
-	bus->posbuf[slot->sd * 2] = 0;
+	__atomic_store_n(&bus->posbuf[slot->sd * 2], 0, __ATOMIC_RELAXED);
 	return HDA_STATUS_SUCCESS;
 }
 

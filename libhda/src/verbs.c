@@ -213,6 +213,10 @@ hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n)
 		}
 	}
 	pthread_mutex_unlock(&bus->verb_lock);
+	/* The interrupt thread left a RIRB interrupt to us while we held the
+	 * rings; something may have landed after our last drain. */
+	if (atomic_exchange(&bus->rirb_deferred, false))
+		unsol = true;
 	if (overrun)
 		for (size_t i = 0; i < n; i++)
 			if (!t[i].response.is_valid)
@@ -235,11 +239,15 @@ hda_status hda__verb(hda_bus *bus, uint32_t cmd, uint32_t *response)
 	return HDA_STATUS_SUCCESS;
 }
 
-void hda__rirb_service(hda_bus *bus)
+bool hda__rirb_service(hda_bus *bus)
 {
-	pthread_mutex_lock(&bus->verb_lock);
+	if (pthread_mutex_trylock(&bus->verb_lock) != 0) {
+		atomic_store(&bus->rirb_deferred, true);
+		return false;
+	}
 	(void)rirb_drain(bus, NULL, 0, NULL);
 	pthread_mutex_unlock(&bus->verb_lock);
+	return true;
 }
 
 /*
@@ -334,7 +342,10 @@ hda_status hda_transfer_codec_verbs(hda_bus *bus, size_t count,
 {
 	hda_status st = HDA_STATUS_SUCCESS;
 
-	if (hda__in_callback())
+	/* Queuing never blocks, so the asynchronous form is allowed from a
+	 * callback (a jack handler reprogramming pins, say); the synchronous
+	 * one waits for the codec and is not. */
+	if (!callback && hda__in_callback())
 		return HDA_STATUS_UNSUCCESSFUL;
 	if (!bus || !transfers || count == 0)
 		return HDA_STATUS_INVALID_PARAMETER;
@@ -350,8 +361,8 @@ hda_status hda_transfer_codec_verbs(hda_bus *bus, size_t count,
 		bus->async[idx] = (hda_async_req){transfers, count, callback, context};
 		bus->async_count++;
 	}
-	pthread_mutex_unlock(&bus->async_lock);
 	if (st == HDA_STATUS_SUCCESS)
-		hda__irq_kick(bus);
+		pthread_cond_signal(&bus->async_cond);
+	pthread_mutex_unlock(&bus->async_lock);
 	return st;
 }

@@ -480,9 +480,20 @@ static void state_machine(void **state)
 typedef struct ctx_probe {
 	hda_bus *bus;
 	hda_engine engine;
-	hda_status alloc, free_buf, state, verbs, open, reg;
+	hda_status alloc, free_buf, state, verbs, open, reg, async;
+	hda_codec_transfer queued;
 	int done_fd;
 } ctx_probe;
+
+static void queued_done(hda_codec_transfer *t, size_t n, void *arg)
+{
+	ctx_probe *p = arg;
+	uint64_t one = 1;
+
+	(void)t;
+	(void)n;
+	(void)!write(p->done_fd, &one, sizeof(one));
+}
 
 static void unsol_nop(hda_codec_response r, void *ctx)
 {
@@ -508,6 +519,11 @@ static void probe_cb(hda_codec_transfer *t, size_t n, void *arg)
 	p->verbs = hda_transfer_codec_verbs(p->bus, n, t, NULL, NULL);
 	p->open = hda_bus_open("emu", &b);
 	p->reg = hda_register_event_callback(p->bus, unsol_nop, NULL, &tag);
+	/* queuing never blocks: allowed here */
+	p->queued.command = hda_verb12(0, 0, 0xF00, 0x00);
+	p->async = hda_transfer_codec_verbs(p->bus, 1, &p->queued, queued_done, p);
+	/* closing the bus from its own callback is refused, not a crash */
+	hda_bus_close(p->bus);
 	(void)!write(p->done_fd, &one, sizeof(one));
 }
 
@@ -520,7 +536,10 @@ static void unsuccessful_from_callback(void **state)
 	p.done_fd = eventfd(0, EFD_CLOEXEC);
 	assert_true(p.done_fd >= 0);
 	assert_ok(hda_transfer_codec_verbs(f->bus, 1, &t, probe_cb, &p));
-	assert_int_equal(wait_eventfd(p.done_fd, 1, 10000), 1);
+	/* the probe, then the transfer it queued */
+	assert_int_equal(wait_eventfd(p.done_fd, 2, 10000), 2);
+	assert_status(p.async, HDA_STATUS_SUCCESS);
+	assert_true(p.queued.response.is_valid);
 	assert_status(p.alloc, HDA_STATUS_UNSUCCESSFUL);
 	assert_status(p.free_buf, HDA_STATUS_UNSUCCESSFUL);
 	assert_status(p.state, HDA_STATUS_UNSUCCESSFUL);

@@ -237,6 +237,49 @@ static void buffer_larger_than_fifo(void **state)
 	hda_bus_close(bus);
 }
 
+/* A position buffer that lags LPIB (here: stops) never yields a snapshot
+ * whose FIFO fill is impossible: the link position is pinned to the DMA
+ * position and the FIFO, and the tracked link never goes backwards. */
+static void stale_position_buffer(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	hda_engine e;
+	hda_mdl *m;
+	size_t sz;
+	uint8_t id;
+	uint32_t fifo;
+	hda_position p;
+	hda_position_tracker t;
+	hda_stream_position pos, last = {0};
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	e = render_engine(bus, &FMT_48K_16_2);
+	assert_ok(hda_allocate_dma_buffer(bus, e, 19200, &m, &sz, &id, &fifo));
+	hda_position_tracker_reset(&t);
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	for (unsigned i = 0; i < 40; i++) {
+		if (i == 10)
+			assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_POSBUF_STALE, true));
+		if (i == 30)
+			assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_POSBUF_STALE, false));
+		assert_ok(hda_emu_advance(emu, 1000000));
+		assert_ok(hda_read_position(bus, e, &p));
+		assert_true(p.render);
+		assert_true((p.dma + p.cbl - p.link) % p.cbl <= p.fifo_size);
+		assert_ok(hda_position_track(bus, e, &t, &pos));
+		assert_true(pos.link_bytes >= last.link_bytes);
+		assert_true(pos.dma_bytes - pos.link_bytes <= fifo);
+		last = pos;
+	}
+	/* once the buffer moves again, the positions are the truth again */
+	assert_int_equal(pos.link_bytes, 40 * 48 * 4);
+	hda_bus_close(bus);
+}
+
 static void codec_goes_silent(void **state)
 {
 	hda_bus *bus;
@@ -356,6 +399,7 @@ int main(void)
 		cmocka_unit_test(failed_bdl_setup_cannot_run),
 		cmocka_unit_test(bdl_rewritten_after_setup),
 		cmocka_unit_test(buffer_larger_than_fifo),
+		cmocka_unit_test(stale_position_buffer),
 		cmocka_unit_test(codec_goes_silent),
 		cmocka_unit_test(device_gone_mid_stream),
 		cmocka_unit_test(out_of_dma_memory),

@@ -77,7 +77,8 @@ hda_status hda_bus_open_ex(const char *uri, hda_bus **bus, char *reason,
 			   size_t reason_len);
 
 /* [control] Stop every engine, free everything, close the backend.
- * Accepts NULL. */
+ * Accepts NULL.  Called from a libhda callback it does nothing (it would
+ * have to wait for the thread it runs on). */
 void hda_bus_close(hda_bus *bus);
 
 /* ---- Engines and formats ------------------------------------------------ */
@@ -316,10 +317,12 @@ typedef void (*hda_transfer_complete_cb)(hda_codec_transfer *transfers,
 /*
  * [control] Send count commands and collect their responses.  With callback
  * NULL the call is synchronous.  Otherwise the transfers are queued (the
- * array must stay valid until the callback) and completed on the interrupt
- * thread, which calls callback(transfers, count, context).  SUCCESS does not
- * mean every response is valid: check is_valid per entry.  NO_MEMORY when
- * the queue is full.
+ * array must stay valid until the callback) and completed on libhda's verb
+ * thread, which calls callback(transfers, count, context); the queued form
+ * may also be used from inside a callback.  SUCCESS does not mean every
+ * response is valid: check is_valid per entry.  NO_MEMORY when the queue
+ * is full; DEVICE_NOT_READY when the controller is gone (a libhda
+ * addition to the DDI's list).
  */
 hda_status hda_transfer_codec_verbs(hda_bus *bus, size_t count,
 				    hda_codec_transfer *transfers,

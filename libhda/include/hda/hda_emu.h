@@ -85,13 +85,15 @@ typedef enum hda_emu_fault {
 	HDA_EMU_FAULT_FIFOS_ZERO,         /* SDnFIFOS stays 0 after FMT     */
 	HDA_EMU_FAULT_DEVICE_GONE,        /* reads all ones, health fails   */
 	HDA_EMU_FAULT_FIFO_NEVER_READY,   /* SDnSTS.FIFORDY never sets      */
+	HDA_EMU_FAULT_POSBUF_STALE,       /* the position buffer stops being
+					     updated while LPIB moves on    */
 	HDA_EMU_FAULT_COUNT
 } hda_emu_fault;
 hda_status hda_emu_inject_fault(hda_emu *emu, hda_emu_fault fault, bool on);
 
 /* Faults can also be armed before bring-up with the URI option
  * fault=NAME[+NAME...], NAME one of: srst, crst, codec, fifos, gone,
- * fifordy. */
+ * fifordy, posbuf. */
 
 /* Jack presence at a pin; a change sends an unsolicited response when the
  * pin's UNSOLICITED_ENABLE is set. */
