@@ -75,6 +75,9 @@ hda_status emu_sink_create(const char *spec, emu_sink **sink, char *err,
 void emu_sink_write(emu_sink *sink, const int32_t *samples, size_t frames,
 		    unsigned channels, uint32_t rate, unsigned bits);
 uint64_t emu_sink_frames(const emu_sink *sink);
+/* Why the sink stopped recording (it could not open or write its file),
+ * naming the file; NULL while it works. */
+const char *emu_sink_error(const emu_sink *sink);
 void emu_sink_destroy(emu_sink *sink); /* finalises a WAV file; NULL ok */
 
 /* spec: "silence" | "sine:HZ" | "wav:PATH" | "loopback" */
@@ -137,6 +140,10 @@ bool emu_codec_pop_unsolicited(emu_codec *codec, uint32_t *response);
 hda_status emu_codec_set_jack(emu_codec *codec, uint8_t nid, bool present);
 hda_status emu_codec_converter_frames(const emu_codec *codec, uint8_t nid,
 				      uint64_t *frames);
+/* The error of the sink plugged into output pin nid (NULL: none);
+ * INVALID_PARAMETER when nid is not an output pin. */
+hda_status emu_codec_sink_error(const emu_codec *codec, uint8_t nid,
+				const char **error);
 /* Frames a converter listening to a call's tag did not play or capture
  * because its format differed or it was not powered (AFG and node at D0). */
 hda_status emu_codec_converter_dropped(const emu_codec *codec, uint8_t nid,
@@ -213,5 +220,7 @@ hda_status emu_ctrl_converter_frames(emu_ctrl *ctrl, uint8_t nid,
 hda_status emu_ctrl_inject_fault(emu_ctrl *ctrl, hda_emu_fault fault,
 				 bool on);
 hda_status emu_ctrl_set_jack(emu_ctrl *ctrl, uint8_t nid, bool present);
+hda_status emu_ctrl_sink_error(emu_ctrl *ctrl, uint8_t nid, char *msg,
+			       size_t len);
 
 #endif /* HDA_EMU_EMU_H */

@@ -923,6 +923,15 @@ hda_status emu_codec_converter_frames(const emu_codec *codec, uint8_t nid,
 	return HDA_STATUS_SUCCESS;
 }
 
+hda_status emu_codec_sink_error(const emu_codec *codec, uint8_t nid,
+				const char **error)
+{
+	if (!codec || !error || nid >= NODE_COUNT || !codec->sink[nid])
+		return HDA_STATUS_INVALID_PARAMETER;
+	*error = emu_sink_error(codec->sink[nid]);
+	return HDA_STATUS_SUCCESS;
+}
+
 hda_status emu_codec_converter_dropped(const emu_codec *codec, uint8_t nid,
 				       uint64_t *frames)
 {

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -982,6 +983,23 @@ hda_status emu_ctrl_inject_fault(emu_ctrl *ctrl, hda_emu_fault fault,
 				   __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&ctrl->lock);
 	return HDA_STATUS_SUCCESS;
+}
+
+hda_status emu_ctrl_sink_error(emu_ctrl *ctrl, uint8_t nid, char *msg,
+			       size_t len)
+{
+	const char *e = NULL;
+	hda_status st;
+
+	if (!msg || !len)
+		return HDA_STATUS_INVALID_PARAMETER;
+	pthread_mutex_lock(&ctrl->lock);
+	st = emu_codec_sink_error(ctrl->codec, nid, &e);
+	snprintf(msg, len, "%s", e ? e : "");
+	pthread_mutex_unlock(&ctrl->lock);
+	if (st)
+		return st;
+	return e ? HDA_STATUS_UNSUCCESSFUL : HDA_STATUS_SUCCESS;
 }
 
 hda_status emu_ctrl_set_jack(emu_ctrl *ctrl, uint8_t nid, bool present)

@@ -57,7 +57,9 @@ struct emu_sink {
 	int fd;              /* created at creation, handed to libsndfile */
 	SNDFILE *sf;
 	bool opened;         /* sf_open_fd attempted (on the first write) */
-	bool failed;         /* ... and it failed: everything is dropped */
+	bool failed;         /* it failed, or a write did: frames are lost */
+	uint64_t lost;       /* frames dropped because of that */
+	char error[192];     /* what went wrong, naming the file */
 	unsigned channels;
 	uint32_t rate;
 	unsigned bits;
@@ -163,14 +165,20 @@ static void wav_sink_open(emu_sink *s, unsigned channels, uint32_t rate,
 	if (wav_subformat(bits) == 0 || channels == 0 || rate == 0 ||
 	    rate > INT_MAX) {
 		s->failed = true;
+		snprintf(s->error, sizeof(s->error),
+			 "sink '%.120s': no WAV format for %u channels, %u Hz, %u bits",
+			 s->path, channels, rate, bits);
 		return;
 	}
 	/* close_desc = 1: libsndfile owns the descriptor from here on, also
 	 * when sf_open_fd fails (it closes it then). */
 	s->sf = sf_open_fd(s->fd, SFM_WRITE, &info, 1);
 	s->fd = -1;
-	if (!s->sf)
+	if (!s->sf) {
 		s->failed = true;
+		snprintf(s->error, sizeof(s->error), "sink '%.120s': cannot write: %s",
+			 s->path, sf_strerror(NULL));
+	}
 }
 
 void emu_sink_write(emu_sink *sink, const int32_t *samples, size_t frames,
@@ -186,8 +194,11 @@ void emu_sink_write(emu_sink *sink, const int32_t *samples, size_t frames,
 	}
 	if (!sink->opened)
 		wav_sink_open(sink, channels, rate, bits);
-	if (sink->failed || channels != sink->channels ||
-	    rate != sink->rate || bits != sink->bits) {
+	if (sink->failed) {
+		sink->lost += frames;
+		return;
+	}
+	if (channels != sink->channels || rate != sink->rate || bits != sink->bits) {
 		/* One WAV file has one format: anything else is not
 		 * representable in it, so it is counted and dropped. */
 		sink->mismatched += frames;
@@ -196,8 +207,20 @@ void emu_sink_write(emu_sink *sink, const int32_t *samples, size_t frames,
 	n = sf_writef_int(sink->sf, samples, (sf_count_t)frames);
 	if (n > 0)
 		sink->frames += (uint64_t)n;
-	if ((size_t)(n < 0 ? 0 : n) < frames)
-		sink->mismatched += frames - (size_t)(n < 0 ? 0 : n);
+	if ((size_t)(n < 0 ? 0 : n) < frames) {
+		/* A full disk, say: say so once, and stop trying, so the
+		 * device step stays cheap. */
+		sink->lost += frames - (size_t)(n < 0 ? 0 : n);
+		sink->failed = true;
+		snprintf(sink->error, sizeof(sink->error),
+			 "sink '%.120s': write failed after %llu frames: %s", sink->path,
+			 (unsigned long long)sink->frames, sf_strerror(sink->sf));
+	}
+}
+
+const char *emu_sink_error(const emu_sink *sink)
+{
+	return sink && sink->error[0] ? sink->error : NULL;
 }
 
 uint64_t emu_sink_frames(const emu_sink *sink)

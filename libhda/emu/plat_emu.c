@@ -201,6 +201,14 @@ hda_status hda_emu_inject_fault(hda_emu *emu, hda_emu_fault fault, bool on)
 	return emu_ctrl_inject_fault(emu->ctrl, fault, on);
 }
 
+hda_status hda_emu_sink_error(hda_emu *emu, uint8_t pin_nid, char *msg,
+			      size_t len)
+{
+	if (!emu)
+		return HDA_STATUS_INVALID_PARAMETER;
+	return emu_ctrl_sink_error(emu->ctrl, pin_nid, msg, len);
+}
+
 hda_status hda_emu_set_jack(hda_emu *emu, uint8_t pin_nid, bool present)
 {
 	if (!emu)

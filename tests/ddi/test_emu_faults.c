@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "hda/hda_codec.h"
 #include "hda/hda_emu.h"
 #include "testutil.h"
 
@@ -280,6 +281,51 @@ static void stale_position_buffer(void **state)
 	hda_bus_close(bus);
 }
 
+/* A WAV sink on a full disk: the error names the file, the stream goes on. */
+static void sink_on_a_full_disk(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	hda_engine e;
+	hda_mdl *m;
+	size_t sz, n;
+	uint8_t id;
+	uint32_t fifo;
+	uint16_t conv;
+	hda_codec_path paths[16], *out = NULL;
+	char msg[256];
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual,lineout=wav:/dev/full", &bus));
+	emu = hda_emu_from_bus(bus);
+	assert_ok(hda_codec_find_paths(bus, 0, paths, 16, &n));
+	for (size_t i = 0; i < n && !out; i++)
+		if (paths[i].device == HDA_PIN_LINE_OUT)
+			out = &paths[i];
+	assert_non_null(out);
+	assert_ok(hda_emu_sink_error(emu, out->pin, msg, sizeof(msg)));
+	assert_string_equal(msg, "");
+	assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &e, &conv));
+	assert_ok(hda_allocate_dma_buffer(bus, e, 4096, &m, &sz, &id, &fifo));
+	assert_ok(hda_codec_path_enable(bus, out, id, conv));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e));
+	assert_ok(hda_emu_advance(emu, 50000000));
+	assert_status(hda_emu_sink_error(emu, out->pin, msg, sizeof(msg)),
+		      HDA_STATUS_UNSUCCESSFUL);
+	assert_non_null(strstr(msg, "/dev/full"));
+	/* the controller did not notice: the converter played on */
+	{
+		uint64_t frames;
+
+		assert_ok(hda_emu_converter_frames(emu, out->converter, &frames));
+		assert_int_equal(frames, 2400);
+	}
+	assert_status(hda_emu_sink_error(emu, 0x01, msg, sizeof(msg)),
+		      HDA_STATUS_INVALID_PARAMETER);
+	hda_bus_close(bus);
+}
+
 static void codec_goes_silent(void **state)
 {
 	hda_bus *bus;
@@ -400,6 +446,7 @@ int main(void)
 		cmocka_unit_test(bdl_rewritten_after_setup),
 		cmocka_unit_test(buffer_larger_than_fifo),
 		cmocka_unit_test(stale_position_buffer),
+		cmocka_unit_test(sink_on_a_full_disk),
 		cmocka_unit_test(codec_goes_silent),
 		cmocka_unit_test(device_gone_mid_stream),
 		cmocka_unit_test(out_of_dma_memory),

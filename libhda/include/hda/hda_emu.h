@@ -95,6 +95,13 @@ hda_status hda_emu_inject_fault(hda_emu *emu, hda_emu_fault fault, bool on);
  * fault=NAME[+NAME...], NAME one of: srst, crst, codec, fifos, gone,
  * fifordy, posbuf. */
 
+/* Whether the sink at an output pin still records: SUCCESS and "" while it
+ * does; UNSUCCESSFUL and a message naming the file once it could not open
+ * or write it (a full disk, say), after which its frames are dropped;
+ * INVALID_PARAMETER when pin_nid has no sink. */
+hda_status hda_emu_sink_error(hda_emu *emu, uint8_t pin_nid, char *msg,
+			      size_t len);
+
 /* Jack presence at a pin; a change sends an unsolicited response when the
  * pin's UNSOLICITED_ENABLE is set. */
 hda_status hda_emu_set_jack(hda_emu *emu, uint8_t pin_nid, bool present);
