@@ -20,13 +20,16 @@
  *    host's CLOCK_MONOTONIC plus a constant, minus the time of the
  *    controller's last reset.  So the backend measures that constant (see
  *    calibrate) and computes WALCLK from CLOCK_MONOTONIC, with the error of
- *    half the tightest of several round trips.
+ *    half the tightest of several round trips.  The constant is one atomic
+ *    word, so a reader never waits for a calibration in progress.
  *  - The CORB/RIRB stall at RINTCNT and CORBRP's reset bit need nothing
  *    extra: the driver clears RIRBSTS after every drain and finishes the
  *    CORBRP handshake by writing 0, which is what QEMU needs.
  *  - With `-machine` memory-backend, guest physical address = offset into
  *    the shared file for low RAM, so bus address = guest physical address.
- *    DMA memory is carved from the middle of RAM.
+ *    DMA memory is carved from the middle of RAM, and only that part of the
+ *    file is ever touched (the CPU is halted): it alone is allocated on
+ *    disk, up front (see reserve_dma).
  *  - No firmware runs.  SeaBIOS would assign BAR0, but it uses the same
  *    0xCF8/0xCFC config ports as we do, at the same time (its PCI setup runs
  *    while we connect), and a config access of ours between its address
@@ -38,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -84,8 +88,14 @@ typedef struct qemu_opts {
 struct hda_plat {
 	qemu_opts o;
 	char dir[64];
-	pid_t pid;
+	pid_t pid; /* reaped by the control thread (child_exited, qemu_close) */
 	bool exec_failed; /* the child could not exec QEMU */
+	/* The thread QEMU was forked from, alive until QEMU is reaped (see
+	 * keeper_main); keeper_stop under keeper_lock tells it to end. */
+	pthread_t keeper;
+	bool keeper_running, keeper_stop;
+	pthread_mutex_t keeper_lock;
+	pthread_cond_t keeper_cond;
 	int irq_fd;
 	qtest *qt;
 	uint8_t *ram;
@@ -96,11 +106,11 @@ struct hda_plat {
 	atomic_bool gone;
 	/* DMA position buffer, as the driver programmed it (see map32) */
 	uint32_t dplbase, dpubase;
-	/* WALCLK = wc_ticks + (CLOCK_MONOTONIC - wc_ns) x 24 MHz, published
-	 * under a sequence count (odd while being written) */
-	_Atomic uint32_t wc_seq;
-	uint64_t wc_ns;
-	uint32_t wc_ticks;
+	/* WALCLK - CLOCK_MONOTONIC, in 24 MHz ticks modulo 2^32.  One atomic
+	 * word and not a sequence-counted pair: an audio thread that preempted
+	 * calibrate() mid-update on the same CPU would spin on the pair
+	 * forever, and the word is never torn. */
+	_Atomic uint32_t wc_offset;
 };
 
 /* ---- options ------------------------------------------------------------ */
@@ -298,43 +308,118 @@ static int build_argv(hda_plat *p, const char *sock, const char *ram,
 	return n;
 }
 
+typedef struct spawn_job {
+	hda_plat *p;
+	char **argv;
+	int logfd, devnull;
+	int fork_errno;
+	bool done;
+} spawn_job;
+
+/* Fork and exec QEMU; in the parent, the child's pid or -1. */
+static pid_t fork_qemu(const spawn_job *job)
+{
+	pid_t parent = getpid(), pid;
+	sigset_t none;
+
+	sigemptyset(&none);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	/* Child: only async-signal-safe calls until exec.  QEMU gets the
+	 * signal mask it expects, not the keeper's.  It must not outlive us
+	 * if we are killed, including before prctl took effect. */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(126);
+	dup2(job->devnull, 0);
+	dup2(job->logfd, 1);
+	dup2(job->logfd, 2);
+	execvp(job->argv[0], job->argv);
+	_exit(127);
+}
+
+/*
+ * PR_SET_PDEATHSIG fires when the thread that forked exits, not the
+ * process: QEMU forked from the caller's thread would be killed when, say,
+ * a worker thread that opened the bus ends.  So QEMU is forked from this
+ * thread, which then sleeps until qemu_close has reaped QEMU.  The job is
+ * the caller's and is not touched after it is marked done.
+ */
+static void *keeper_main(void *arg)
+{
+	spawn_job *job = arg;
+	hda_plat *p = job->p;
+	pid_t pid = fork_qemu(job);
+	int fork_errno = errno;
+
+	pthread_mutex_lock(&p->keeper_lock);
+	p->pid = pid;
+	job->fork_errno = fork_errno;
+	job->done = true;
+	pthread_cond_broadcast(&p->keeper_cond);
+	while (!p->keeper_stop)
+		pthread_cond_wait(&p->keeper_cond, &p->keeper_lock);
+	pthread_mutex_unlock(&p->keeper_lock);
+	return NULL;
+}
+
 static hda_status spawn(hda_plat *p, const char *sock, const char *ram,
 			const char *bios)
 {
 	char store[32][1200], *argv[33], log[128];
-	int logfd, devnull;
+	spawn_job job = {.p = p, .argv = argv};
+	sigset_t all, old;
+	int rc;
 
 	build_argv(p, sock, ram, bios, argv, store);
 	snprintf(log, sizeof(log), "%s/qemu.log", p->dir);
-	logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (logfd < 0 || devnull < 0)
-		goto fail;
-	p->pid = fork();
-	if (p->pid < 0)
-		goto fail;
-	if (p->pid == 0) {
-		/* Child: only async-signal-safe calls until exec.  QEMU must
-		 * not outlive us if we are killed. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(devnull, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		execvp(argv[0], argv);
-		_exit(127);
+	job.logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	job.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (job.logfd < 0 || job.devnull < 0)
+		goto out;
+	/* A library thread must not take the application's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&p->keeper, NULL, keeper_main, &job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		errno = rc;
+		goto out;
 	}
-	close(logfd);
-	close(devnull);
-	return HDA_STATUS_SUCCESS;
-fail:
-	if (logfd >= 0)
-		close(logfd);
-	if (devnull >= 0)
-		close(devnull);
+	p->keeper_running = true;
+	pthread_mutex_lock(&p->keeper_lock);
+	while (!job.done)
+		pthread_cond_wait(&p->keeper_cond, &p->keeper_lock);
+	pthread_mutex_unlock(&p->keeper_lock);
+	errno = job.fork_errno;
+out:
+	if (job.logfd >= 0)
+		close(job.logfd);
+	if (job.devnull >= 0)
+		close(job.devnull);
+	if (p->pid > 0)
+		return HDA_STATUS_SUCCESS;
 	p->pid = 0;
 	return HDA_STATUS_INSUFFICIENT_RESOURCES;
 }
 
+/* Only once QEMU is reaped: the keeper's exit would kill it. */
+static void keeper_stop(hda_plat *p)
+{
+	if (!p->keeper_running)
+		return;
+	pthread_mutex_lock(&p->keeper_lock);
+	p->keeper_stop = true;
+	pthread_cond_broadcast(&p->keeper_cond);
+	pthread_mutex_unlock(&p->keeper_lock);
+	pthread_join(p->keeper, NULL);
+	p->keeper_running = false;
+}
+
+/* Any thread may reap a child another thread of the process forked (the
+ * keeper): only the control thread does, so a pid is never killed after
+ * being reaped and reused. */
 static bool child_exited(hda_plat *p)
 {
 	int status;
@@ -511,6 +596,9 @@ static void qemu_close(hda_plat *p)
 			waitpid(p->pid, NULL, 0);
 		}
 	}
+	keeper_stop(p);
+	pthread_cond_destroy(&p->keeper_cond);
+	pthread_mutex_destroy(&p->keeper_lock);
 	qtest_close(p->qt);
 	hda_dma_pool_destroy(p->pool);
 	if (p->ram)
@@ -529,6 +617,47 @@ static void qemu_close(hda_plat *p)
 	free(p);
 }
 
+/*
+ * QEMU opens the WAV file only once it runs, and carries on without it when
+ * it cannot: a bad path would mean audio silently lost.  So the file is
+ * created here, where failing is still possible; QEMU rewrites it.
+ */
+static hda_status check_wav(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	if (!path[0])
+		return HDA_STATUS_SUCCESS;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create the WAV file '%s': %s", path,
+			 strerror(errno));
+		return HDA_STATUS_INVALID_PARAMETER;
+	}
+	close(fd);
+	return HDA_STATUS_SUCCESS;
+}
+
+/*
+ * Guest RAM is a sparse file: a page the filesystem cannot supply when it is
+ * first touched kills this process with SIGBUS.  Only the DMA pool is ever
+ * touched (by us and by QEMU's DMA; the CPU is halted), so its blocks alone
+ * are allocated now, where running out is an error that can be reported.
+ */
+static hda_status reserve_dma(int rfd, size_t off, size_t len, const char *where,
+			      char *err, size_t errlen)
+{
+	int rc = posix_fallocate(rfd, (off_t)off, (off_t)len);
+
+	if (rc) {
+		snprintf(err, errlen,
+			 "cannot reserve %zu MiB of DMA memory for QEMU in %s: %s", len >> 20,
+			 where, strerror(rc));
+		return HDA_STATUS_INSUFFICIENT_RESOURCES;
+	}
+	return HDA_STATUS_SUCCESS;
+}
+
 static hda_status qemu_open(const char *options, hda_plat **out, char *err,
 			    size_t errlen)
 {
@@ -536,24 +665,31 @@ static hda_status qemu_open(const char *options, hda_plat **out, char *err,
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *tmp = getenv("TMPDIR");
 	int lfd = -1, cfd = -1, rfd = -1;
+	size_t pool_off, pool_size;
 	hda_plat *p;
 	hda_status st;
 
+	/* p->dir has room for a short TMPDIR only */
+	if (!tmp || strlen(tmp) >= 40)
+		tmp = "/tmp";
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	}
 	p->irq_fd = -1;
+	pthread_mutex_init(&p->keeper_lock, NULL);
+	pthread_cond_init(&p->keeper_cond, NULL);
 	st = opts_parse(options, &p->o, err, errlen);
+	if (!st)
+		st = check_wav(p->o.wav, err, errlen);
 	if (st)
 		goto fail;
 	/* Until QEMU runs, a failure is this machine's (files, memory). */
-	snprintf(err, errlen, "cannot set up QEMU's files under %s: %s",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp", strerror(errno));
+	snprintf(err, errlen, "cannot set up QEMU's files under %s: %s", tmp,
+		 strerror(errno));
 	st = HDA_STATUS_INSUFFICIENT_RESOURCES;
-	snprintf(p->dir, sizeof(p->dir), "%s/hda-qemu-XXXXXX",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	snprintf(p->dir, sizeof(p->dir), "%s/hda-qemu-XXXXXX", tmp);
 	if (!mkdtemp(p->dir)) {
 		p->dir[0] = '\0';
 		goto fail;
@@ -566,21 +702,27 @@ static hda_status qemu_open(const char *options, hda_plat **out, char *err,
 		goto fail;
 	st = HDA_STATUS_INSUFFICIENT_RESOURCES;
 
-	/* Guest RAM: a file both QEMU and we map shared. */
+	/* Guest RAM: a file both QEMU and we map shared.  DMA memory is its
+	 * middle half, clear of what the machine puts low and high. */
 	p->ram_size = (size_t)p->o.mem_mb << 20;
+	pool_off = p->ram_size / 4;
+	pool_size = p->ram_size / 2;
 	rfd = open(ram, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (rfd < 0 || ftruncate(rfd, (off_t)p->ram_size) != 0) {
 		snprintf(err, errlen, "cannot create %u MiB of guest RAM in %s: %s",
-			 p->o.mem_mb, p->dir, strerror(errno));
+			 p->o.mem_mb, tmp, strerror(errno));
 		goto fail;
 	}
+	st = reserve_dma(rfd, pool_off, pool_size, tmp, err, errlen);
+	if (st)
+		goto fail;
+	st = HDA_STATUS_INSUFFICIENT_RESOURCES;
 	p->ram = mmap(NULL, p->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
 	if (p->ram == MAP_FAILED) {
 		p->ram = NULL;
 		goto fail;
 	}
-	st = hda_dma_pool_create(p->ram + p->ram_size / 4, p->ram_size / 4,
-				 p->ram_size / 2, &p->pool);
+	st = hda_dma_pool_create(p->ram + pool_off, pool_off, pool_size, &p->pool);
 	if (st)
 		goto fail;
 	p->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -676,6 +818,13 @@ static void qemu_write16(hda_plat *p, uint32_t off, uint16_t val)
 	mmio_write(p, 'w', off, val);
 }
 
+/* CLOCK_MONOTONIC in WALCLK ticks (24 MHz = 3 per 125 ns), wrapping as
+ * WALCLK does; ns x 3 overflows only after 190 years of uptime. */
+static uint32_t ns_to_ticks(uint64_t ns)
+{
+	return (uint32_t)(ns * 3 / 125);
+}
+
 /*
  * Measure where WALCLK stands against CLOCK_MONOTONIC: read it between two
  * clock reads, several times, and keep the tightest pair; the register was
@@ -701,25 +850,15 @@ static void calibrate(hda_plat *p)
 			ticks = v;
 		}
 	}
-	atomic_fetch_add_explicit(&p->wc_seq, 1, memory_order_acq_rel);
-	p->wc_ns = mid;
-	p->wc_ticks = ticks;
-	atomic_fetch_add_explicit(&p->wc_seq, 1, memory_order_release);
+	/* Nothing else is published with it: relaxed suffices. */
+	atomic_store_explicit(&p->wc_offset, ticks - ns_to_ticks(mid),
+			      memory_order_relaxed);
 }
 
 static uint32_t qemu_wall_clock(hda_plat *p)
 {
-	for (;;) {
-		uint32_t s = atomic_load_explicit(&p->wc_seq, memory_order_acquire);
-		uint64_t base = p->wc_ns;
-		uint32_t ticks = p->wc_ticks;
-
-		atomic_thread_fence(memory_order_acquire);
-		if (!(s & 1) &&
-		    atomic_load_explicit(&p->wc_seq, memory_order_relaxed) == s)
-			/* 24 MHz: 24 ticks per 1000 ns; wraps like WALCLK */
-			return ticks + (uint32_t)((now_ns() - base) * 24 / 1000);
-	}
+	return ns_to_ticks(now_ns()) +
+	       atomic_load_explicit(&p->wc_offset, memory_order_relaxed);
 }
 
 static void qemu_write32(hda_plat *p, uint32_t off, uint32_t val)
@@ -820,5 +959,16 @@ hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
 		return HDA_STATUS_INVALID_PARAMETER;
 	*register_value = qemu_read32(p, HDA_WALCLK);
 	*computed_value = qemu_wall_clock(p);
+	return qemu_health(p);
+}
+
+hda_status hda_qemu_calibrate_wall_clock(hda_bus *bus)
+{
+	const hda_plat_ops *ops;
+	hda_plat *p;
+
+	if (hda_bus_platform(bus, &ops, &p) || ops != &hda_plat_qemu_ops)
+		return HDA_STATUS_INVALID_PARAMETER;
+	calibrate(p);
 	return qemu_health(p);
 }

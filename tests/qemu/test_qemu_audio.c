@@ -2,17 +2,25 @@
 /*
  * libhda on QEMU's intel-hda, with real audio: a 10 s render compared bit
  * for bit with what QEMU wrote, positions against what QEMU played, a
- * capture that advances in real time and reads silence, and a QEMU that
- * dies or hangs mid-stream.  These run in real time (QEMU has no manual
- * clock here); every wait is bounded by a condition, not a sleep.
+ * capture that advances in real time and reads silence, a QEMU that dies
+ * or hangs mid-stream, a bus that outlives the thread that opened it, guest
+ * RAM on a full filesystem, and WALCLK recalibrated while it is read.
+ * These run in real time (QEMU has no manual clock here); every wait is
+ * bounded by a condition, not a sleep.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sndfile.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "hda/hda_codec.h"
 #include "hda/hda_qemu.h"
@@ -40,14 +48,15 @@ typedef struct stream {
 	hda_position_tracker tracker;
 } stream;
 
-static void stream_open(stream *s, const char *uri, hda_path_dir dir, size_t bytes)
+/* Find a path, take an engine and a buffer on a bus that is open. */
+static void stream_setup(stream *s, hda_bus *bus, hda_path_dir dir, size_t bytes)
 {
 	hda_codec_path paths[16];
 	size_t n, off;
 	bool found = false;
 
 	memset(s, 0, sizeof(*s));
-	assert_ok(hda_bus_open(uri, &s->bus));
+	s->bus = bus;
 	assert_ok(hda_codec_find_paths(s->bus, 0, paths, 16, &n));
 	for (size_t i = 0; i < n && i < 16 && !found; i++)
 		if (paths[i].dir == dir) {
@@ -69,6 +78,14 @@ static void stream_open(stream *s, const char *uri, hda_path_dir dir, size_t byt
 	assert_ok(hda_codec_path_enable(s->bus, &s->path, s->id, s->conv));
 	hda_position_tracker_reset(&s->tracker);
 	assert_ok(hda_set_dma_engine_state(s->bus, HDA_STREAM_STATE_STOP, 1, &s->e));
+}
+
+static void stream_open(stream *s, const char *uri, hda_path_dir dir, size_t bytes)
+{
+	hda_bus *bus;
+
+	assert_ok(hda_bus_open(uri, &bus));
+	stream_setup(s, bus, dir, bytes);
 }
 
 static void stream_close(stream *s)
@@ -101,6 +118,17 @@ static void refill(stream *s, uint64_t *written, uint64_t dma_bytes, uint64_t fr
 		test_pattern(dst, first, real);
 		memset(dst + 2 * real, 0, (n - real) * 4);
 		*written += run;
+	}
+}
+
+/* Start an endless render and keep it fed for `periods` notifications. */
+static void play(stream *s, uint64_t *written, int periods, hda_stream_position *pos)
+{
+	refill(s, written, 0, UINT64_MAX);
+	assert_ok(hda_set_dma_engine_state(s->bus, HDA_STREAM_STATE_RUN, 1, &s->e));
+	for (int i = 0; i < periods; i++) {
+		next_position(s, pos);
+		refill(s, written, pos->dma_bytes, UINT64_MAX);
 	}
 }
 
@@ -201,7 +229,7 @@ static void capture_silence_in_real_time(void **state)
 {
 	stream s;
 	hda_stream_position first, pos;
-	uint64_t t0, elapsed_ms, wall_ms, captured_ms;
+	uint64_t t0, wall_ms, captured_ms;
 
 	(void)state;
 	stream_open(&s, "qemu", HDA_PATH_INPUT, 76800); /* 400 ms */
@@ -212,17 +240,17 @@ static void capture_silence_in_real_time(void **state)
 	do
 		next_position(&s, &pos);
 	while (test_now_ms() - t0 < 1000);
-	elapsed_ms = test_now_ms() - t0;
 	captured_ms = (pos.converter_frames - first.converter_frames) * 1000 / 48000;
 	wall_ms = (pos.wall_ticks - first.wall_ticks) / 24000;
-	/* The controller's own clock and its capture position agree closely
-	 * (both are QEMU's virtual clock); against the host's clock QEMU may
-	 * lag when the host is loaded, never lead. */
-	if (captured_ms + 50 < wall_ms || captured_ms > wall_ms + 50)
+	/* On this backend WALCLK is computed from CLOCK_MONOTONIC: this holds
+	 * QEMU's capture (its virtual clock) against the host's clock, sampled
+	 * with each position.  QEMU may be ahead by one burst (its codec moves
+	 * up to 8 KiB, 43 ms, at once).  It lags by as much as its main loop
+	 * stalls, which on a loaded 2-core CI machine can be a lot: half the
+	 * host's time is all that is required. */
+	if (captured_ms > wall_ms + 50 || captured_ms < wall_ms / 2)
 		fail_msg("captured %llu ms in %llu ms of WALCLK", (unsigned long long)captured_ms,
 			 (unsigned long long)wall_ms);
-	assert_true(captured_ms <= elapsed_ms + 50);
-	assert_true(captured_ms >= elapsed_ms / 2);
 	/* several wraps: every byte of the buffer was written with silence */
 	assert_true(pos.dma_bytes > 2 * s.size);
 	for (size_t i = 0; i < s.size; i++)
@@ -241,12 +269,7 @@ static void qemu_killed_mid_stream(void **state)
 
 	(void)state;
 	stream_open(&s, "qemu:timeout_ms=500", HDA_PATH_OUTPUT, 19200);
-	refill(&s, &written, 0, UINT64_MAX);
-	assert_ok(hda_set_dma_engine_state(s.bus, HDA_STREAM_STATE_RUN, 1, &s.e));
-	for (int i = 0; i < 4; i++) {
-		next_position(&s, &pos);
-		refill(&s, &written, pos.dma_bytes, UINT64_MAX);
-	}
+	play(&s, &written, 4, &pos);
 	assert_true(hda_qemu_pid(s.bus) > 0);
 	assert_int_equal(kill(hda_qemu_pid(s.bus), SIGKILL), 0);
 	t0 = test_now_ms();
@@ -269,9 +292,7 @@ static void qemu_hung_mid_stream(void **state)
 
 	(void)state;
 	stream_open(&s, "qemu:timeout_ms=300", HDA_PATH_OUTPUT, 19200);
-	refill(&s, &written, 0, UINT64_MAX);
-	assert_ok(hda_set_dma_engine_state(s.bus, HDA_STREAM_STATE_RUN, 1, &s.e));
-	next_position(&s, &pos);
+	play(&s, &written, 1, &pos);
 	pid = hda_qemu_pid(s.bus);
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	t0 = test_now_ms();
@@ -282,6 +303,200 @@ static void qemu_hung_mid_stream(void **state)
 	assert_true(took >= 250 && took < 5000);
 	stream_close(&s); /* kills the stopped QEMU */
 	assert_int_equal(kill(pid, 0), -1);
+}
+
+/* The bus belongs to the process, not to the thread that opened it: QEMU
+ * must survive that thread's exit (a parent-death signal tied to the
+ * opening thread would kill it then). */
+typedef struct open_job {
+	hda_bus *bus;
+	hda_status st;
+} open_job;
+
+static void *open_qemu_bus(void *arg)
+{
+	open_job *job = arg;
+
+	job->st = hda_bus_open("qemu", &job->bus);
+	return NULL;
+}
+
+static void bus_outlives_the_opening_thread(void **state)
+{
+	open_job job = {0};
+	hda_codec_transfer t = {.command = hda_verb12(0, 0, 0xF00, 0)};
+	hda_stream_position pos;
+	uint64_t written = 0;
+	pthread_t thread;
+	stream s;
+
+	(void)state;
+	assert_int_equal(pthread_create(&thread, NULL, open_qemu_bus, &job), 0);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_ok(job.st);
+	stream_setup(&s, job.bus, HDA_PATH_OUTPUT, 19200);
+	/* 6 notifications take 300 ms: far longer than a signal sent at the
+	 * thread's exit needs to land */
+	play(&s, &written, 6, &pos);
+	assert_ok(hda_transfer_codec_verbs(s.bus, 1, &t, NULL, NULL));
+	assert_true(t.response.is_valid);
+	assert_int_equal(t.response.response >> 16, 0x1af4);
+	assert_ok(hda_set_dma_engine_state(s.bus, HDA_STREAM_STATE_STOP, 1, &s.e));
+	stream_close(&s);
+}
+
+/*
+ * In a child, with its own mount namespace: guest RAM goes to an 8 MiB
+ * tmpfs while the DMA pool of the smallest guest is 32 MiB.  The open must
+ * fail and say why; a backend that opened anyway would kill the process
+ * with SIGBUS once DMA memory beyond 8 MiB is touched, so the child touches
+ * 12 MiB.  Exit 0 when the open failed as it should, 77 when no tmpfs
+ * could be mounted.
+ */
+static int open_on_a_full_filesystem(const char *dir)
+{
+	hda_bus *bus = NULL;
+	hda_engine e;
+	hda_mdl *mdl;
+	char why[256];
+	size_t size;
+	uint32_t fifo;
+	uint16_t conv;
+	uint8_t id;
+	hda_status st;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=8m")) {
+		printf("SKIP: cannot mount an 8 MiB tmpfs on %s (%s): mounting needs root\n",
+		       dir, strerror(errno));
+		return 77;
+	}
+	setenv("TMPDIR", dir, 1);
+	st = hda_bus_open_ex("qemu:mem_mb=64", &bus, why, sizeof(why));
+	if (st == HDA_STATUS_INSUFFICIENT_RESOURCES && strstr(why, dir) &&
+	    strstr(why, "No space"))
+		return 0;
+	if (st) {
+		printf("open on a full filesystem: %s: %s\n", hda_status_str(st), why);
+		return 1;
+	}
+	for (int i = 0; i < 3; i++)
+		if (hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &e, &conv) ||
+		    hda_allocate_dma_buffer(bus, e, 4 << 20, &mdl, &size, &id, &fifo) ||
+		    memset(mdl->base, 0x55, size) != mdl->base)
+			break;
+	printf("open on an 8 MiB filesystem succeeded, and so did touching 12 MiB of DMA memory\n");
+	hda_bus_close(bus);
+	return 1;
+}
+
+static void guest_ram_on_a_full_filesystem(void **state)
+{
+	char dir[] = "/tmp/hda-qemu-test-XXXXXX";
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* cmocka catches SIGBUS to fail a test and go on to the next:
+		 * here the parent is to see it */
+		signal(SIGBUS, SIG_DFL);
+		status = open_on_a_full_filesystem(dir);
+		fflush(stdout);
+		_exit(status);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(dir);
+	if (WIFSIGNALED(status))
+		fail_msg("with guest RAM on a full filesystem the process died of %s",
+			 strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * Recalibrating WALCLK while another thread reads positions: every value
+ * read is sane, never more than 1 ms behind the previous one and never
+ * ahead of it by more than the time between the two reads plus 1 ms (a new
+ * calibration may move the clock by its error, tens of microseconds).  That
+ * the reader cannot be made to wait is by construction (one atomic word),
+ * not tested.
+ */
+typedef struct recalibration {
+	hda_bus *bus;
+	int rounds;
+	atomic_bool done;
+	hda_status st;
+} recalibration;
+
+static void *recalibrate(void *arg)
+{
+	recalibration *r = arg;
+
+	for (int i = 0; i < r->rounds && !r->st; i++)
+		r->st = hda_qemu_calibrate_wall_clock(r->bus);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void wall_clock_while_recalibrating(void **state)
+{
+	recalibration r = {.rounds = 200};
+	hda_position p;
+	uint64_t reads = 0, prev_before = 0, bad_ns = 0;
+	uint32_t prev = 0, bad = 0, reg = 0, computed = 0;
+	hda_status st = HDA_STATUS_SUCCESS;
+	bool insane = false;
+	pthread_t thread;
+	stream s;
+
+	(void)state;
+	stream_open(&s, "qemu", HDA_PATH_OUTPUT, 19200);
+	r.bus = s.bus;
+	assert_int_equal(pthread_create(&thread, NULL, recalibrate, &r), 0);
+	/* On a failure, stop reading but still join and close the bus. */
+	while (!atomic_load(&r.done) && !st && !insane) {
+		/* the clock was read somewhere between before and after */
+		uint64_t before = now_ns(), after;
+		int32_t step;
+
+		st = hda_read_position(s.bus, s.e, &p);
+		after = now_ns();
+		step = (int32_t)(p.wall_clock - prev);
+		insane = reads && (step < -24000 ||
+				   step > (int64_t)((after - prev_before) * 3 / 125) + 24000);
+		bad = prev;
+		bad_ns = after - prev_before;
+		prev = p.wall_clock;
+		prev_before = before;
+		reads++;
+	}
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	/* and the last calibration still tracks the register */
+	if (!st)
+		st = hda_qemu_wall_clock(s.bus, &reg, &computed);
+	stream_close(&s);
+	assert_ok(st);
+	assert_ok(r.st);
+	if (insane)
+		fail_msg("WALCLK went from %u to %u in at most %llu ns", bad, prev,
+			 (unsigned long long)bad_ns);
+	assert_true(reads > 1000);
+	if ((int32_t)(computed - reg) < -24000 || (int32_t)(computed - reg) > 24000)
+		fail_msg("WALCLK register %u, computed %u", reg, computed);
 }
 
 /* Start-up failures say what went wrong. */
@@ -313,6 +528,12 @@ static void startup_errors(void **state)
 		unlink(fake);
 		rmdir(dir);
 	}
+	/* a WAV file QEMU could not create: caught here, not lost audio */
+	assert_status(hda_bus_open_ex("qemu:wav=/nonexistent/dir/x.wav", &bus, why,
+				      sizeof(why)),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_non_null(strstr(why, "/nonexistent/dir/x.wav"));
+	assert_non_null(strstr(why, strerror(ENOENT)));
 	assert_status(hda_bus_open_ex("qemu:codec=loud", &bus, why, sizeof(why)),
 		      HDA_STATUS_INVALID_PARAMETER);
 	assert_non_null(strstr(why, "'codec'"));
@@ -345,12 +566,7 @@ static void pc_machine_interrupts(void **state)
 
 	(void)state;
 	stream_open(&s, "qemu:machine=pc", HDA_PATH_OUTPUT, 19200);
-	refill(&s, &written, 0, UINT64_MAX);
-	assert_ok(hda_set_dma_engine_state(s.bus, HDA_STREAM_STATE_RUN, 1, &s.e));
-	for (int i = 0; i < 6; i++) {
-		next_position(&s, &pos);
-		refill(&s, &written, pos.dma_bytes, UINT64_MAX);
-	}
+	play(&s, &written, 6, &pos);
 	assert_true(pos.converter_frames > 0);
 	stream_close(&s);
 }
@@ -365,6 +581,9 @@ int main(void)
 		cmocka_unit_test(startup_errors),
 		cmocka_unit_test(output_only_codec),
 		cmocka_unit_test(pc_machine_interrupts),
+		cmocka_unit_test(bus_outlives_the_opening_thread),
+		cmocka_unit_test(guest_ram_on_a_full_filesystem),
+		cmocka_unit_test(wall_clock_while_recalibrating),
 	};
 
 	skip_without_qemu("qemu");

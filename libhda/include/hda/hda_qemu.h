@@ -9,12 +9,16 @@
  * Options (all optional):
  *   codec=duplex|output  hda-duplex (DAC + ADC, default) or hda-output
  *   machine=q35|pc       QEMU machine type (default q35)
- *   wav=PATH             render audio goes to this WAV file at `rate`;
- *                        without it QEMU's audio backend is "none", which
- *                        discards output and captures silence
+ *   wav=PATH             render audio goes to this WAV file at `rate`,
+ *                        created at open (INVALID_PARAMETER if it cannot
+ *                        be); without it QEMU's audio backend is "none",
+ *                        which discards output and captures silence
  *   rate=HZ              the WAV file's rate (default 48000; QEMU resamples
  *                        streams of any other rate into it)
- *   mem_mb=N             guest RAM, shared with this process (default 128)
+ *   mem_mb=N             guest RAM, shared with this process through a
+ *                        file in $TMPDIR (default 128); its middle half is
+ *                        DMA memory, allocated in the file at open
+ *                        (INSUFFICIENT_RESOURCES when the filesystem is full)
  *   timeout_ms=N         bound on every register access (default 2000)
  *   qemu=PATH            the QEMU binary (default qemu-system-x86_64)
  *
@@ -42,6 +46,14 @@ pid_t hda_qemu_pid(hda_bus *bus);
  * for a bus that is not a qemu bus, DEVICE_NOT_READY once QEMU is gone. */
 hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
 			       uint32_t *computed_value);
+
+/* [control] Measure again where WALCLK stands against CLOCK_MONOTONIC, as
+ * the backend does after every controller reset.  The two clocks drift
+ * apart by a few ppm, so a stream that runs for hours may call this now and
+ * then.  Threads reading positions meanwhile never wait for it.
+ * INVALID_PARAMETER for a bus that is not a qemu bus, DEVICE_NOT_READY once
+ * QEMU is gone. */
+hda_status hda_qemu_calibrate_wall_clock(hda_bus *bus);
 
 #ifdef __cplusplus
 }
