@@ -38,6 +38,9 @@ unsigned emu_fmt_bits(uint16_t fmt);
 unsigned emu_fmt_container(uint16_t fmt);
 /* Bytes per frame in memory; 0 when invalid. */
 unsigned emu_fmt_frame_bytes(uint16_t fmt);
+/* Keep the top `bits` bits of an MSB-aligned sample: truncation, as a
+ * converter of that width would see it. */
+int32_t emu_fmt_truncate(int32_t s, unsigned bits);
 /* Memory bytes <-> MSB-aligned int32 samples (n = frames * channels). */
 void emu_fmt_unpack(uint16_t fmt, const uint8_t *mem, int32_t *samples,
 		    size_t n);

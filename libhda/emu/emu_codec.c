@@ -636,16 +636,6 @@ bool emu_codec_verb(emu_codec *codec, uint32_t cmd, uint32_t *response)
 
 /* ---- Samples ------------------------------------------------------------------ */
 
-static int32_t to_valid_bits(int32_t s, unsigned bits)
-{
-	uint32_t mask;
-
-	if (bits == 0 || bits >= 32)
-		return s;
-	mask = ~((UINT32_C(1) << (32 - bits)) - 1);
-	return (int32_t)((uint32_t)s & mask);
-}
-
 /* Channels a stereo converter with first channel `first` carries. */
 static unsigned conv_channels(unsigned first, unsigned stream_ch)
 {
@@ -814,7 +804,7 @@ static void adc_input(emu_codec *c, unsigned adc, size_t frames,
 				int32_t v = 0;
 
 				if (pos + f < e->frames && ch < e->channels)
-					v = to_valid_bits(
+					v = emu_fmt_truncate(
 						e->buf[(pos + f) * e->channels +
 						       ch],
 						bits);

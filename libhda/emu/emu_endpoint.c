@@ -32,18 +32,6 @@
 #define EMU_SRC_SCRATCH 16384u
 #define EMU_SINE_MAX_HZ 20000ul
 
-/* Keep the top `bits` bits of an MSB-aligned sample (truncation, as a
- * converter of that width would see it). */
-static int32_t to_valid_bits(int32_t s, unsigned bits)
-{
-	uint32_t mask;
-
-	if (bits == 0 || bits >= 32)
-		return s;
-	mask = ~((UINT32_C(1) << (32 - bits)) - 1);
-	return (int32_t)((uint32_t)s & mask);
-}
-
 /* ---- Sinks ------------------------------------------------------------------ */
 
 enum sink_kind { SINK_NULL, SINK_WAV };
@@ -450,7 +438,7 @@ static void wav_read(emu_source *s, int32_t *out, size_t frames,
 								 : in[0];
 
 				out[(done + f) * channels + c] =
-					to_valid_bits(v, bits);
+					emu_fmt_truncate(v, bits);
 			}
 		}
 		done += (size_t)got;

@@ -124,3 +124,13 @@ void emu_fmt_pack(uint16_t fmt, const int32_t *samples, uint8_t *mem,
 		break;
 	}
 }
+
+int32_t emu_fmt_truncate(int32_t s, unsigned bits)
+{
+	uint32_t mask;
+
+	if (bits == 0 || bits >= 32)
+		return s;
+	mask = ~((UINT32_C(1) << (32 - bits)) - 1);
+	return (int32_t)((uint32_t)s & mask);
+}
