@@ -105,7 +105,10 @@ static void *irq_main(void *arg)
 	bool again = false;
 
 	while (!atomic_load(&bus->stopping)) {
-		int n = poll(fds, 2, again ? 0 : -1);
+		/* Work left over: look again in 1 ms.  Not at once, so a
+		 * status bit the device never lets go of costs a wakeup a
+		 * millisecond rather than a spinning core. */
+		int n = poll(fds, 2, again ? 1 : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
