@@ -669,8 +669,9 @@ static hda_status qemu_open(const char *options, hda_plat **out, char *err,
 	hda_plat *p;
 	hda_status st;
 
-	/* p->dir has room for a short TMPDIR only */
-	if (!tmp || strlen(tmp) >= 40)
+	/* The qtest socket's path must fit a sockaddr_un (108 bytes), so a
+	 * long TMPDIR is passed over for /tmp (documented in hda_qemu.h). */
+	if (!tmp || !*tmp || strlen(tmp) >= 40)
 		tmp = "/tmp";
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -685,22 +686,27 @@ static hda_status qemu_open(const char *options, hda_plat **out, char *err,
 		st = check_wav(p->o.wav, err, errlen);
 	if (st)
 		goto fail;
-	/* Until QEMU runs, a failure is this machine's (files, memory). */
-	snprintf(err, errlen, "cannot set up QEMU's files under %s: %s", tmp,
-		 strerror(errno));
-	st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+	/* Until QEMU runs, a failure is this machine's (files, memory); each
+	 * says what it was, with errno as it stood right then. */
+#define SYS_FAIL(...)                                                          \
+	do {                                                                   \
+		int e_ = errno;                                                \
+		char what_[160];                                               \
+		snprintf(what_, sizeof(what_), __VA_ARGS__);                   \
+		snprintf(err, errlen, "%s: %s", what_, strerror(e_));          \
+		st = HDA_STATUS_INSUFFICIENT_RESOURCES;                        \
+		goto fail;                                                     \
+	} while (0)
 	snprintf(p->dir, sizeof(p->dir), "%s/hda-qemu-XXXXXX", tmp);
 	if (!mkdtemp(p->dir)) {
 		p->dir[0] = '\0';
-		goto fail;
+		SYS_FAIL("cannot create a directory under %s", tmp);
 	}
 	snprintf(sock, sizeof(sock), "%s/qtest.sock", p->dir);
 	snprintf(ram, sizeof(ram), "%s/ram", p->dir);
 	snprintf(bios, sizeof(bios), "%s/bios.bin", p->dir);
-	st = write_bios(bios);
-	if (st)
-		goto fail;
-	st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+	if (write_bios(bios))
+		SYS_FAIL("cannot write %s", bios);
 
 	/* Guest RAM: a file both QEMU and we map shared.  DMA memory is its
 	 * middle half, clear of what the machine puts low and high. */
@@ -720,24 +726,27 @@ static hda_status qemu_open(const char *options, hda_plat **out, char *err,
 	p->ram = mmap(NULL, p->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
 	if (p->ram == MAP_FAILED) {
 		p->ram = NULL;
-		goto fail;
+		SYS_FAIL("cannot map guest RAM (%s)", ram);
 	}
-	st = hda_dma_pool_create(p->ram + pool_off, pool_off, pool_size, &p->pool);
-	if (st)
-		goto fail;
+	if (hda_dma_pool_create(p->ram + pool_off, pool_off, pool_size, &p->pool))
+		SYS_FAIL("cannot set up the DMA pool");
 	p->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->irq_fd < 0)
+		SYS_FAIL("cannot create an eventfd");
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (p->irq_fd < 0 || lfd < 0 || strlen(sock) >= sizeof(sa.sun_path))
-		goto fail;
+	if (lfd < 0)
+		SYS_FAIL("cannot create a socket");
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		SYS_FAIL("socket path %s", sock);
+	}
 	strcpy(sa.sun_path, sock);
 	/* QEMU connects to the qtest socket as a client: listen first. */
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 1))
-		goto fail;
-	st = spawn(p, sock, ram, bios);
-	if (st) {
-		snprintf(err, errlen, "cannot start a process: %s", strerror(errno));
-		goto fail;
-	}
+		SYS_FAIL("cannot listen on %s", sock);
+	if (spawn(p, sock, ram, bios))
+		SYS_FAIL("cannot start a process for QEMU");
+#undef SYS_FAIL
 	st = await_connection(p, lfd, &cfd, err, errlen);
 	if (st)
 		goto fail;

@@ -18,7 +18,10 @@
  *   mem_mb=N             guest RAM, shared with this process through a
  *                        file in $TMPDIR (default 128); its middle half is
  *                        DMA memory, allocated in the file at open
- *                        (INSUFFICIENT_RESOURCES when the filesystem is full)
+ *                        (INSUFFICIENT_RESOURCES when the filesystem is full).
+ *                        A TMPDIR of 40 characters or more is passed over
+ *                        for /tmp: the qtest socket's path must fit in a
+ *                        sockaddr_un.
  *   timeout_ms=N         bound on every register access (default 2000)
  *   qemu=PATH            the QEMU binary (default qemu-system-x86_64)
  *
