@@ -153,6 +153,18 @@ static void isr_nop(void *ctx, uint32_t sts)
 	(void)sts;
 }
 
+/* A 4 KiB contiguous buffer whose caller-written BDL has two 2 KiB
+ * entries. */
+static void contiguous_two_entries(hda_bus *bus, hda_engine e, uint32_t flags)
+{
+	hda_mdl *data;
+	hda_bdl_entry *bdl;
+
+	assert_ok(hda_allocate_contiguous_dma_buffer(bus, e, 4096, &data, &bdl));
+	for (unsigned i = 0; i < 2; i++)
+		bdl[i] = (hda_bdl_entry){data->pages[0].bus + i * 2048, 2048, flags};
+}
+
 /* A BDL setup whose hardware programming timed out leaves an engine that
  * cannot be started; a second setup may succeed. */
 static void failed_bdl_setup_cannot_run(void **state)
@@ -160,8 +172,6 @@ static void failed_bdl_setup_cannot_run(void **state)
 	hda_bus *bus;
 	hda_emu *emu;
 	hda_engine e;
-	hda_mdl *data;
-	hda_bdl_entry *bdl;
 	uint8_t id;
 	uint32_t fifo;
 
@@ -169,9 +179,7 @@ static void failed_bdl_setup_cannot_run(void **state)
 	assert_ok(hda_bus_open("emu:clock=manual", &bus));
 	emu = hda_emu_from_bus(bus);
 	e = render_engine(bus, &FMT_48K_16_2);
-	assert_ok(hda_allocate_contiguous_dma_buffer(bus, e, 4096, &data, &bdl));
-	for (unsigned i = 0; i < 2; i++)
-		bdl[i] = (hda_bdl_entry){data->pages[0].bus + i * 2048, 2048, HDA_BDL_IOC};
+	contiguous_two_entries(bus, e, HDA_BDL_IOC);
 	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_FIFOS_ZERO, true));
 	assert_status(hda_setup_dma_engine_with_bdl(bus, e, 4096, 1, isr_nop, NULL, &id, &fifo),
 		      HDA_STATUS_DEVICE_NOT_READY);
