@@ -173,6 +173,8 @@ static emu_sd_env sd_env(emu_ctrl *c)
 		.fifos_zero = fault_on(c, HDA_EMU_FAULT_FIFOS_ZERO),
 		.fifordy_stuck = fault_on(c, HDA_EMU_FAULT_FIFO_NEVER_READY),
 		.posbuf_stale = fault_on(c, HDA_EMU_FAULT_POSBUF_STALE),
+		.dma_starved = fault_on(c, HDA_EMU_FAULT_FIFO_ERROR),
+		.bdl_unreadable = fault_on(c, HDA_EMU_FAULT_BDL_UNREADABLE),
 	};
 }
 
