@@ -52,7 +52,7 @@ __extension__ typedef unsigned __int128 u128;
 
 #define NS_PER_S 1000000000ull
 
-/* ---- Register helpers (little-endian host, checked in emu_ctrl.c) ----- */
+/* ---- Register helpers (little-endian host, checked in emu_ctrl.h) ----- */
 
 static uint16_t rd16(const emu_stream *s, unsigned off)
 {
