@@ -4,8 +4,14 @@
  *
  *   emu_mem.c       the machine's DMA memory: a page arena with bus addresses
  *   emu_config.c    the URI options ("KEY=VALUE,...") as an emu_ctrl_config
- *   emu_ctrl.c      controller: register file, CORB/RIRB, interrupts, clock,
- *                   device thread, SSYNC, fault injection
+ *   emu_ctrl.c      controller: life cycle, fault injection, ground truth
+ *   emu_regs.c      its register file: masks, reset values, MMIO, the side
+ *                   effects of writes (controller reset, SSYNC, stream
+ *                   control)
+ *   emu_corb.c      its codec link (CORB/RIRB, immediate commands,
+ *                   unsolicited responses) and interrupt line
+ *   emu_clock.c     its model time: device step, device thread, manual clock
+ *                   (emu_ctrl.h: the state these four share)
  *   emu_stream.c    one stream descriptor: BDL walk, FIFO, LPIB, position
  *                   buffer, IOC
  *   emu_codec.c     the codec: verbs, widget graph, converters, pins
@@ -193,7 +199,7 @@ hda_status emu_ctrl_config_parse(const char *options, emu_ctrl_config *config,
  * become NULL (defaults). */
 void emu_ctrl_config_release(emu_ctrl_config *config);
 
-/* ---- Controller (emu_ctrl.c) ----------------------------------------------- */
+/* ---- Controller (emu_ctrl.c; emu_ctrl.h lists its files) ---------------- */
 
 typedef struct emu_ctrl emu_ctrl;
 

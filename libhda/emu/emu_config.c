@@ -90,6 +90,8 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 		[HDA_EMU_FAULT_DEVICE_GONE] = "gone",
 		[HDA_EMU_FAULT_FIFO_NEVER_READY] = "fifordy",
 		[HDA_EMU_FAULT_POSBUF_STALE] = "posbuf",
+		[HDA_EMU_FAULT_FIFO_ERROR] = "fifoe",
+		[HDA_EMU_FAULT_BDL_UNREADABLE] = "bdl",
 	};
 	char *save = NULL;
 	uint32_t set = 0;
@@ -103,7 +105,7 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 				break;
 		if (f == HDA_EMU_FAULT_COUNT) {
 			emu_set_err(err, errlen,
-				"emu option 'fault': expected srst, crst, codec, fifos, gone, fifordy or posbuf, got '%s'",
+				"emu option 'fault': expected srst, crst, codec, fifos, gone, fifordy, posbuf, fifoe or bdl, got '%s'",
 				t);
 			return -EINVAL;
 		}

@@ -30,6 +30,14 @@
  * LPIB counts link bytes (mod CBL); the position buffer reports the DMA
  * position (mod CBL), i.e. data really fetched from / present in memory.
  *
+ * FIFO errors (fault=fifoe, hda_emu.h).  The memory side stops instead of
+ * being infinitely fast.  Render: the link drains the FIFO, then carries
+ * silence (an underrun); capture: the link fills the FIFO, then its frames
+ * are dropped (an overrun).  Link bytes and LPIB count only the buffer's
+ * bytes, so link and DMA position stay a FIFO fill apart and every position
+ * invariant above holds through the fault; the frames that were not the
+ * buffer's are counted apart (xrun_bytes).
+ *
  * IOC.  BCIS is set when an entry flagged IOC completes on the memory side:
  * render when its last byte has been fetched into the FIFO, capture when its
  * last byte has been written to memory (hda-facts 3).  Descriptors are read
@@ -44,7 +52,7 @@ __extension__ typedef unsigned __int128 u128;
 
 #define NS_PER_S 1000000000ull
 
-/* ---- Register helpers (little-endian host, checked in emu_ctrl.c) ----- */
+/* ---- Register helpers (little-endian host, checked in emu_ctrl.h) ----- */
 
 static uint16_t rd16(const emu_stream *s, unsigned off)
 {
@@ -166,6 +174,8 @@ void emu_sd_reset(emu_stream *s, const emu_sd_env *env)
 	s->link_bytes = 0;
 	s->dma_bytes = 0;
 	s->fifo_size = 0;
+	s->xrun_bytes = 0;
+	s->xrun = false;
 	s->fifo_head = 0;
 	s->fifo_fill = 0;
 
@@ -217,6 +227,7 @@ void emu_sd_truth(const emu_stream *s, hda_emu_stream_truth *truth)
 	truth->dma_bytes = s->dma_bytes;
 	truth->start_ns = s->start_ns;
 	truth->fifo_bytes = s->fifo_size;
+	truth->xrun_bytes = s->xrun_bytes;
 }
 
 /* Descriptor error: fatal, the engine stops and clears RUN (hda-facts 2). */
@@ -230,12 +241,21 @@ static void sd_fail(emu_stream *s)
 
 /* ---- BDL walk ---------------------------------------------------------- */
 
+/* Entries [first, first + n) of the BDL in memory, or NULL on a bus error
+ * (fault=bdl makes every descriptor fetch one). */
+static const uint8_t *bdl_fetch(const emu_stream *s, const emu_sd_env *env,
+				unsigned first, unsigned n)
+{
+	if (env->bdl_unreadable)
+		return NULL;
+	return emu_mem_ptr(env->mem,
+			   s->bdl_base + (uint64_t)HDA_BDL_ENTRY_SIZE * first,
+			   (size_t)n * HDA_BDL_ENTRY_SIZE);
+}
+
 static bool load_entry(emu_stream *s, const emu_sd_env *env)
 {
-	const uint8_t *e = emu_mem_ptr(env->mem,
-				       s->bdl_base + (uint64_t)HDA_BDL_ENTRY_SIZE *
-							     s->ent_idx,
-				       HDA_BDL_ENTRY_SIZE);
+	const uint8_t *e = bdl_fetch(s, env, s->ent_idx, 1);
 
 	if (!e)
 		return false;
@@ -374,8 +394,7 @@ static bool programming_valid(emu_stream *s, const emu_sd_env *env)
 		return false;
 	if (s->cbl == 0 || s->cbl % s->frame_bytes != 0 || s->lvi < 1)
 		return false;
-	bdl = emu_mem_ptr(env->mem, s->bdl_base,
-			  ((size_t)s->lvi + 1) * HDA_BDL_ENTRY_SIZE);
+	bdl = bdl_fetch(s, env, 0, (unsigned)s->lvi + 1);
 	if (!bdl)
 		return false;
 	for (unsigned i = 0; i <= s->lvi; i++) {
@@ -396,6 +415,9 @@ bool emu_sd_start(emu_stream *s, const emu_sd_env *env)
 
 	if (s->run)
 		return true;
+	/* Readiness is judged afresh by each start: one that fails, or that
+	 * cannot fill its FIFO, must not show a previous run's FIFORDY. */
+	s->regs[HDA_SD_STS] &= (uint8_t)~HDA_SD_STS_FIFORDY;
 	s->output = emu_sd_is_output(s);
 	s->fmt = fmt;
 	s->frame_bytes = emu_fmt_frame_bytes(fmt);
@@ -415,13 +437,14 @@ bool emu_sd_start(emu_stream *s, const emu_sd_env *env)
 	s->run = true;
 	/* Resume re-reads the current descriptor; its offset stays. */
 	s->ent_loaded = false;
-	if (s->output && !fifo_refill(s, env)) {
+	if (s->output && !env->dma_starved && !fifo_refill(s, env)) {
 		sd_fail(s);
 		emu_sd_posbuf_update(s, env);
 		return false;
 	}
-	/* Render: the FIFO is full; capture: it is empty and ready. */
-	if (!env->fifordy_stuck)
+	/* Render: ready once the FIFO is full, which a starved memory side
+	 * cannot make it; capture: it is empty and ready. */
+	if (!env->fifordy_stuck && !(s->output && s->fifo_fill < s->fifo_size))
 		s->regs[HDA_SD_STS] |= HDA_SD_STS_FIFORDY;
 	emu_sd_posbuf_update(s, env);
 	return true;
@@ -450,23 +473,45 @@ void emu_sd_link_off(emu_stream *s)
 
 /* ---- Device step ------------------------------------------------------- */
 
+/* The link met an empty (render) or full (capture) FIFO: n bytes were not
+ * the buffer's.  FIFOE marks the start of an episode, not every frame of
+ * it, which would be an interrupt on every device tick. */
+static void xrun(emu_stream *s, uint32_t n)
+{
+	s->xrun_bytes += n;
+	if (!s->xrun)
+		s->regs[HDA_SD_STS] |= HDA_SD_STS_FIFOE;
+	s->xrun = true;
+}
+
 static bool render_chunk(emu_stream *s, const emu_sd_env *env, uint32_t k,
 			 uint8_t tag)
 {
 	uint32_t bytes = k * s->frame_bytes;
 	uint32_t p = bytes < s->fifo_fill ? bytes : s->fifo_fill;
 	uint8_t *buf = env->scratch;
-	bool ok;
+	bool ok = true;
 
 	/* The first bytes on the link come out of the FIFO; a chunk longer
 	 * than the FIFO continues with bytes the DMA fetched during the
 	 * chunk, which (memory being read at one instant here) are simply
 	 * the next bytes at the BDL position. */
 	fifo_pop(s, buf, p);
-	if (bytes > p && !dma_xfer(s, env, buf + p, bytes - p, false))
-		return false;
-	/* Every frame that left is replaced at once: refill to the top. */
-	ok = fifo_refill(s, env);
+	if (env->dma_starved) {
+		/* Nothing was fetched: what the FIFO lacks plays as
+		 * silence, whole frames since the fill always is. */
+		memset(buf + p, 0, bytes - p);
+		if (bytes > p)
+			xrun(s, bytes - p);
+		bytes = p;
+	} else {
+		if (bytes > p && !dma_xfer(s, env, buf + p, bytes - p, false))
+			return false;
+		/* Every frame that left is replaced at once: refill to the
+		 * top, which also ends an underrun. */
+		ok = fifo_refill(s, env);
+		s->xrun = false;
+	}
 	emu_codec_render(env->codec, tag, s->fmt, buf, k);
 	s->link_bytes += bytes;
 	s->frames_since_anchor += k;
@@ -483,8 +528,22 @@ static bool capture_chunk(emu_stream *s, const emu_sd_env *env, uint32_t k,
 	uint8_t *buf = env->scratch;
 
 	emu_codec_capture(env->codec, tag, s->fmt, buf, k);
-	s->link_bytes += bytes;
 	s->frames_since_anchor += k;
+	if (env->dma_starved) {
+		/* Nothing drains to memory: the FIFO takes what it has room
+		 * for, the rest of the chunk is lost. */
+		uint32_t keep = s->fifo_size - s->fifo_fill;
+
+		if (keep > bytes)
+			keep = bytes;
+		fifo_push(s, buf, keep);
+		if (bytes > keep)
+			xrun(s, bytes - keep);
+		s->link_bytes += keep;
+		return true;
+	}
+	s->xrun = false;
+	s->link_bytes += bytes;
 	/* What overflows the FIFO goes to memory, oldest first: the FIFO's
 	 * bytes, then the start of this chunk; the rest stays queued. */
 	if (!fifo_drain(s, env, from_fifo))

@@ -32,6 +32,9 @@ typedef struct emu_sd_env {
 	bool fifos_zero;       /* fault: SDnFIFOS reads 0 */
 	bool fifordy_stuck;    /* fault: FIFORDY never sets */
 	bool posbuf_stale;     /* fault: position buffer not updated */
+	bool dma_starved;      /* fault: no byte moves between memory and
+				  FIFO (underrun / overrun, FIFOE) */
+	bool bdl_unreadable;   /* fault: descriptor fetches fail (DESE) */
 } emu_sd_env;
 
 typedef struct emu_stream {
@@ -72,6 +75,9 @@ typedef struct emu_stream {
 	uint64_t link_bytes;
 	uint64_t dma_bytes;
 	uint32_t fifo_size;    /* FIFO size of the current format, bytes */
+	uint64_t xrun_bytes;   /* link bytes that were not the buffer's */
+	bool xrun;             /* in an underrun/overrun episode: FIFOE
+				  was raised for it */
 
 	/* FIFO contents: render holds bytes fetched but not yet on the link,
 	 * capture bytes off the link not yet in memory. */

@@ -195,6 +195,7 @@ static hda_status engine_alloc(hda_bus *bus, bool output, uint8_t codec,
 	slot->state = HDA_STREAM_STATE_RESET;
 	slot->buf_kind = HDA_BUF_NONE;
 	slot->programmed = false;
+	hda__status_clear(bus, slot);
 	hda__slot_write_begin(slot);
 	slot->pub_has_buffer = false;
 	slot->pub_output = output;

@@ -88,6 +88,16 @@ typedef struct hda_slot {
 	_Atomic bool pub_has_buffer;
 	_Atomic bool pub_output;
 	const volatile uint32_t *lpib_reg; /* NULL: derive from posbuf */
+
+	/* What the hardware reported (events.c): counted by the interrupt
+	 * thread under irq_lock, read lock-free by hda_get_engine_status,
+	 * zeroed when the engine is allocated. */
+	_Atomic uint32_t ev_ioc;    /* services that saw BCIS  */
+	_Atomic uint32_t ev_fifo;   /* services that saw FIFOE */
+	_Atomic uint32_t ev_desc;   /* services that saw DESE  */
+	/* The hardware cleared RUN on its own (DESE); cleared again when
+	 * libhda starts the engine.  state.c reconciles `state` with it. */
+	_Atomic bool hw_stopped;
 } hda_slot;
 
 typedef struct hda_unsol_entry {
@@ -159,6 +169,11 @@ struct hda_bus {
 	int wake_fd;
 	atomic_bool stopping;
 	atomic_bool dead; /* the device stopped answering */
+	atomic_bool gone_told; /* every eventfd was signalled for it (once) */
+	/* Engines in Run as the control thread sees them (state.c): while
+	 * any runs, the interrupt thread looks at the device's health even
+	 * without an interrupt, since a dead device raises none. */
+	atomic_uint engines_running;
 
 	/* why bring-up failed, for hda_bus_open_ex */
 	char reason[256];
@@ -265,6 +280,14 @@ hda_status hda__format_check(const hda_stream_format *f, uint16_t *fmt);
 
 /* ---- stream interrupts (events.c) --------------------------------------- */
 void hda__stream_irq(hda_bus *bus, unsigned sd, uint8_t status);
+/* Interrupt thread, once the device is gone: signal every registered
+ * eventfd, once per bus (later calls do nothing). */
+void hda__device_gone(hda_bus *bus);
+/* Control thread, at allocation: the new engine's status starts at 0. */
+void hda__status_clear(hda_bus *bus, hda_slot *slot);
+/* How often the interrupt thread looks at a silent device while engines
+ * run: the bound on noticing a device that died without an interrupt. */
+#define HDA_HEALTH_PERIOD_MS 100
 
 /* ---- platform access for backends' public extras (bus.c) ---------------- */
 hda_status hda_bus_platform(hda_bus *bus, const hda_plat_ops **ops,

@@ -107,8 +107,14 @@ static void *irq_main(void *arg)
 	while (!atomic_load(&bus->stopping)) {
 		/* Work left over: look again in 1 ms.  Not at once, so a
 		 * status bit the device never lets go of costs a wakeup a
-		 * millisecond rather than a spinning core. */
-		int n = poll(fds, 2, again ? 1 : -1);
+		 * millisecond rather than a spinning core.  While engines
+		 * run, look every HDA_HEALTH_PERIOD_MS anyway: a device that
+		 * dies raises no interrupt (QEMU killed, the emulator's
+		 * fault=gone), and service() is what notices it. */
+		int idle = atomic_load(&bus->engines_running) &&
+				   !atomic_load(&bus->gone_told)
+			   ? HDA_HEALTH_PERIOD_MS : -1;
+		int n = poll(fds, 2, again ? 1 : idle);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -125,6 +131,8 @@ static void *irq_main(void *arg)
 		 * interrupt whose RIRB part was left to a transfer. */
 		if (!atomic_load(&bus->dead))
 			again = service(bus);
+		if (atomic_load(&bus->dead))
+			hda__device_gone(bus); /* signals eventfds, once */
 		hda__unsol_dispatch(bus);
 	}
 	return NULL;

@@ -52,6 +52,34 @@ static hda_status reset_keep_buffer(hda_bus *bus, hda_slot *slot)
 	return st;
 }
 
+/*
+ * The hardware may stop an engine on its own: a descriptor error (DESE)
+ * clears RUN.  The interrupt thread cannot take the bus lock to say so, so
+ * it publishes the stop (events.c) and the control state catches up here,
+ * at the next call: an engine libhda ran and the hardware stopped is in
+ * Stop, and every move is judged from there.
+ */
+static void reconcile(hda_slot *slot)
+{
+	if (slot->state == HDA_STREAM_STATE_RUN &&
+	    atomic_load_explicit(&slot->hw_stopped, memory_order_acquire))
+		slot->state = HDA_STREAM_STATE_STOP;
+}
+
+/* Publish how many engines run, for the interrupt thread's health look
+ * (irq.c).  A first engine wakes the thread so that it takes up the
+ * periodic look at once rather than at its next interrupt. */
+static void running_publish(hda_bus *bus)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < bus->n_sd; i++)
+		n += bus->slots[i].allocated &&
+		     bus->slots[i].state == HDA_STREAM_STATE_RUN;
+	if (atomic_exchange(&bus->engines_running, n) == 0 && n)
+		hda__irq_kick(bus);
+}
+
 hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 				    size_t count, const hda_engine *handles)
 {
@@ -82,6 +110,8 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 				goto out;
 			}
 	}
+	for (size_t i = 0; i < count; i++)
+		reconcile(slots[i]);
 	for (size_t i = 0; i < count; i++) {
 		if (state != HDA_STREAM_STATE_RESET && !has_program(slots[i])) {
 			st = HDA_STATUS_INVALID_DEVICE_REQUEST;
@@ -112,6 +142,11 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 			if (state == HDA_STREAM_STATE_RUN ||
 			    moving[i]->state == HDA_STREAM_STATE_RUN)
 				toggling[n++] = moving[i];
+		/* A start begins a new run: a stop the hardware made
+		 * before it is history (the DESE count keeps it). */
+		for (size_t i = 0; i < n && state == HDA_STREAM_STATE_RUN; i++)
+			atomic_store_explicit(&toggling[i]->hw_stopped, false,
+					      memory_order_release);
 		if (n)
 			st = hda__streams_run(bus, toggling, n,
 					      state == HDA_STREAM_STATE_RUN);
@@ -127,6 +162,7 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 		for (size_t i = 0; i < n_moving; i++)
 			moving[i]->state = state;
 out:
+	running_publish(bus); /* also after a reconcile and a refusal */
 	hda__control_leave(bus);
 	return st;
 }

@@ -926,6 +926,12 @@ static void test_config(void **state)
 	assert_int_equal(cfg.faults,
 			 (1u << HDA_EMU_FAULT_STREAM_RESET_STUCK) |
 				 (1u << HDA_EMU_FAULT_DEVICE_GONE));
+	assert_int_equal(emu_ctrl_config_parse("fault=fifoe+bdl", &cfg, err,
+					       sizeof(err)),
+			 HDA_STATUS_SUCCESS);
+	assert_int_equal(cfg.faults,
+			 (1u << HDA_EMU_FAULT_FIFO_ERROR) |
+				 (1u << HDA_EMU_FAULT_BDL_UNREADABLE));
 	/* A second parse keeps what it does not mention. */
 	assert_int_equal(emu_ctrl_config_parse("hp=null", &cfg, err,
 					       sizeof(err)),

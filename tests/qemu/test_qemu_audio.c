@@ -240,6 +240,23 @@ static void qemu_killed_mid_stream(void **state)
 	assert_true(hda_qemu_pid(s.bus) > 0);
 	assert_int_equal(kill(hda_qemu_pid(s.bus), SIGKILL), 0);
 	t0 = test_now_ms();
+	/* A dead QEMU raises no interrupt: the interrupt thread's health look
+	 * (every 100 ms while an engine runs) finds it and signals the
+	 * registered eventfd, whose wake-up the status explains.  IOCs from
+	 * before the kill may wake it first. */
+	for (;;) {
+		hda_engine_status es;
+		uint64_t now = test_now_ms();
+
+		assert_ok(hda_get_engine_status(s.bus, s.e, &es));
+		if (es.device_gone)
+			break;
+		if (now - t0 >= 3000)
+			fail_msg("a killed QEMU was not reported gone within 3 s");
+		wait_eventfd(s.efd, 1, (int)(3000 - (now - t0)));
+	}
+	printf("QEMU killed: reported gone after %llu ms\n",
+	       (unsigned long long)(test_now_ms() - t0));
 	assert_status(hda_set_dma_engine_state(s.bus, HDA_STREAM_STATE_STOP, 1, &s.e),
 		      HDA_STATUS_DEVICE_NOT_READY);
 	assert_status(hda_transfer_codec_verbs(s.bus, 1, &t, NULL, NULL),

@@ -203,9 +203,63 @@ hda_status hda_free_dma_buffer(hda_bus *bus, hda_engine handle);
  * forbids it without naming a code; hda-facts 8.4).  Any engine without a
  * buffer makes a non-Reset target fail with INVALID_DEVICE_REQUEST.  The call
  * validates every handle before touching any hardware.
+ *
+ * The hardware can stop an engine on its own: a descriptor error (DESE)
+ * clears RUN.  libhda learns of it on its interrupt thread, which reports it
+ * at once through hda_get_engine_status (stopped_by_hardware) and the
+ * engine's notification eventfds.  The engine's state here follows at the
+ * next call: an engine in Run that the hardware stopped is in Stop, and the
+ * call is judged as for an engine in Stop.  Run starts it again (a new run,
+ * which clears stopped_by_hardware; on the same BDL it may fail the same
+ * way), Reset is allowed, and Stop changes nothing.  The usual recovery is
+ * Reset, reprogram or rewrite the buffer as needed, Stop, Run.  A call made
+ * before the interrupt was serviced (before the eventfd fired) still sees
+ * Run.
  */
 hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 				    size_t count, const hda_engine *handles);
+
+/*
+ * Stream errors: what the hardware reported for one engine, for the audio
+ * thread.  The counters start at 0 when the engine is allocated and only go
+ * up (they wrap at 2^32): a reader keeps the last status it read and
+ * compares, so nothing needs clearing and several readers do not disturb one
+ * another.  They count interrupt services, not events: IOCs that arrive
+ * before the interrupt thread services the first one are counted once, as
+ * they wake an eventfd once.
+ */
+typedef struct hda_engine_status {
+	uint32_t buffer_completions; /* services that saw IOC (SDnSTS.BCIS)  */
+	uint32_t fifo_errors;        /* ... that saw FIFOE: a render underrun
+					(the link took frames the FIFO did not
+					have) or a capture overrun (frames
+					lost); the engine runs on            */
+	uint32_t descriptor_errors;  /* ... that saw DESE: a BDL entry or the
+					memory it names could not be read;
+					fatal, the hardware stops the engine */
+	bool stopped_by_hardware;    /* the hardware stopped the engine (after
+					DESE) and libhda has not started it
+					since                                 */
+	bool device_gone;            /* the controller is gone, for good     */
+} hda_engine_status;
+
+/*
+ * [audio] Lock-free read of an engine's status; no system call.  A status
+ * with stopped_by_hardware set already counts the descriptor error behind
+ * it.  INVALID_HANDLE for a bad or freed handle; SUCCESS with device_gone
+ * set once the controller is gone.
+ *
+ * How errors are noticed.  FIFOE and DESE raise the engine's interrupt
+ * (libhda enables both), so they are counted when the interrupt thread
+ * services it.  A controller that dies raises none; while any engine is in
+ * Run, the interrupt thread therefore looks at the device every 100 ms, and
+ * a gone device (registers reading all ones, the backend's health check
+ * failing) is reported within that bound of its death, or at once when an
+ * interrupt arrives.  With no engine in Run it is noticed at the next
+ * interrupt.
+ */
+hda_status hda_get_engine_status(hda_bus *bus, hda_engine handle,
+				 hda_engine_status *status);
 
 /* ---- Positions ------------------------------------------------------------- */
 
@@ -375,7 +429,7 @@ typedef struct hda_bdl_entry {
 #define HDA_BDL_IOC 0x1u
 
 /* Called on the interrupt thread with SDnSTS bits BCIS (0x04), FIFOE (0x08)
- * and DESE (0x10). */
+ * and DESE (0x10).  hda_get_engine_status counts them too, before the call. */
 typedef void (*hda_dma_isr)(void *context, uint32_t stream_status);
 
 /*
@@ -414,7 +468,11 @@ hda_status hda_free_dma_buffer_with_notification(hda_bus *bus,
 						 hda_mdl *mdl,
 						 size_t buffer_size);
 /* [control] event_fd is an eventfd the caller owns; libhda adds 1 to it on
- * every IOC of the engine.  Up to 8 per engine. */
+ * every interrupt service of the engine that saw IOC, a FIFO error or a
+ * descriptor error, and once more when the controller is gone (every
+ * registered eventfd of the bus, once).  hda_get_engine_status says which.
+ * Up to 8 per engine.  Any engine may register, with or without IOC in its
+ * buffer: one without IOC wakes its eventfds for errors only. */
 hda_status hda_register_notification_event(hda_bus *bus, hda_engine handle,
 					   int event_fd);
 hda_status hda_unregister_notification_event(hda_bus *bus, hda_engine handle,

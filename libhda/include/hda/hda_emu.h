@@ -68,6 +68,10 @@ typedef struct hda_emu_stream_truth {
 	uint64_t start_ns;         /* model time the link started (last  */
 	                           /* move from held/stopped to running) */
 	uint32_t fifo_bytes;       /* current FIFO size                  */
+	uint64_t xrun_bytes;       /* fault=fifoe: bytes the link carried
+				      that were not the buffer's: render
+				      silence in an underrun, capture
+				      bytes lost in an overrun          */
 } hda_emu_stream_truth;
 hda_status hda_emu_stream_truth_get(hda_emu *emu, unsigned sd_index,
 				    hda_emu_stream_truth *truth);
@@ -87,13 +91,49 @@ typedef enum hda_emu_fault {
 	HDA_EMU_FAULT_FIFO_NEVER_READY,   /* SDnSTS.FIFORDY never sets      */
 	HDA_EMU_FAULT_POSBUF_STALE,       /* the position buffer stops being
 					     updated while LPIB moves on    */
+	HDA_EMU_FAULT_FIFO_ERROR,         /* the DMA cannot keep up: FIFOE,
+					     see below                      */
+	HDA_EMU_FAULT_BDL_UNREADABLE,     /* descriptor fetches fail: DESE,
+					     see below                      */
 	HDA_EMU_FAULT_COUNT
 } hda_emu_fault;
 hda_status hda_emu_inject_fault(hda_emu *emu, hda_emu_fault fault, bool on);
 
 /* Faults can also be armed before bring-up with the URI option
  * fault=NAME[+NAME...], NAME one of: srst, crst, codec, fifos, gone,
- * fifordy, posbuf. */
+ * fifordy, posbuf, fifoe, bdl.
+ *
+ * gone: every register reads all ones and writes are dropped; the model
+ * stops (WALCLK, LPIB and the position buffer freeze) and raises no
+ * interrupt, as a device after surprise removal.
+ *
+ * fifoe (HDA_EMU_FAULT_FIFO_ERROR): the engines' memory side cannot keep up
+ * with the link, so no byte moves between memory and the FIFOs while it is
+ * armed.  The link keeps its pace.
+ *   render:  the link drains the FIFO, then takes frames the FIFO does not
+ *            have: an underrun.  Those frames play as silence (zero
+ *            samples) at the converter.  They did not come from the buffer:
+ *            LPIB and link_bytes do not count them, xrun_bytes does, and
+ *            the DMA position stands still.  Nothing of the buffer is lost:
+ *            once the fault is cleared the engine refills its FIFO and plays
+ *            on from where it stood.
+ *   capture: frames from the link fill the FIFO, then find it full: an
+ *            overrun.  Those frames are lost: LPIB and link_bytes do not
+ *            count them, xrun_bytes does.  Once cleared, the FIFO drains to
+ *            memory again, oldest bytes first.
+ * SDnSTS.FIFOE is set when an engine enters an underrun or overrun, once
+ * per episode (not once per frame, which would be an interrupt per device
+ * tick); an episode ends when the memory side has caught up.  The engine
+ * keeps running.  A render start under the fault cannot fill a FIFO that is
+ * not full already, so FIFORDY stays clear.  Ground truth at a converter counts every frame the
+ * link carried: for one run, (link_bytes + xrun_bytes) / frame bytes.
+ *
+ * bdl (HDA_EMU_FAULT_BDL_UNREADABLE): every descriptor fetch is a bus
+ * error, as if an IOMMU had unmapped the BDL page.  A running engine fails
+ * at its next fetch (when it enters the next BDL entry), a start at once:
+ * SDnSTS.DESE is set and the engine clears RUN and stops, as a descriptor
+ * error does on hardware.  Positions and FIFO stay where the error left
+ * them until a stream reset. */
 
 /* Whether the sink at an output pin still records: SUCCESS and "" while it
  * does; UNSUCCESSFUL and a message naming the file once it could not open
