@@ -11,6 +11,10 @@
  *   same difference (playback posbuf - LPIB, capture LPIB - posbuf).
  * When LPIB cannot be mapped (a backend whose registers sit behind a socket)
  * the link position is derived from the position buffer and the FIFO size.
+ *
+ * The tracker counts wraps from the engine's running time: the driver
+ * records WALCLK at every start and stop (hda__slot_run_publish, from
+ * hda__streams_run), and the snapshot turns that into run_ticks.
  */
 #include "internal.h"
 
@@ -123,13 +127,6 @@ typedef enum pair_kind {
 	PAIR_IMPOSSIBLE, /* it held still, but LPIB is more than a FIFO away */
 } pair_kind;
 
-/* Take LPIB's word over the position buffer's (Linux's choice too). */
-static void trust_lpib(hda_position *p)
-{
-	p->dma = dma_from_link(p);
-	p->posbuf_stale = true;
-}
-
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *out)
 {
@@ -226,10 +223,12 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		stale = STALE_FLAG | p.dma;
 		atomic_store_explicit(&slot->posbuf_stale, stale, memory_order_relaxed);
 	}
-	/* A pair torn on every try is not evidence of a stale buffer, only
-	 * of a fast one: LPIB alone then gives a consistent pair. */
+	/* Take LPIB's word over the position buffer's, as Linux does.  A
+	 * pair torn on every try is no evidence of a stale buffer, only of a
+	 * fast one, and is not flagged: LPIB alone then gives a consistent
+	 * pair. */
 	if (kind != PAIR_CLEAN || stale) {
-		trust_lpib(&p);
+		p.dma = dma_from_link(&p);
 		p.posbuf_stale = stale != 0;
 	}
 	p.fifo_fill = fifo_fill(&p);

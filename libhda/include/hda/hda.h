@@ -284,10 +284,10 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
  * exact whenever the link moved within half a buffer of what the nominal
  * rate predicts, for any gap with less than 2^32 ticks (178.96 s) of
  * running time.  On hardware and on the emulator the link follows the
- * sample clock to within a FIFO.  On QEMU it runs up to the codec's 8 KiB
- * ahead just after a start and falls behind by as long as QEMU's main loop
- * stalls, so a buffer there must be comfortably longer than twice that
- * (100 ms leaves 1.4 KiB to spare right after the start, 9.6 KiB later).
+ * sample clock to within a FIFO.  On QEMU it jumps about 4 KiB ahead at
+ * the start (its codec fills up) and stays there, and falls behind by as
+ * long as QEMU's main loop stalls: a 100 ms buffer leaves 5.5 KiB to spare
+ * for a first call, 9.6 KiB for later ones (README, "Positions").
  *
  * The link position it reports never goes backwards; dma is link plus
  * (render) or minus (capture) the FIFO fill of the same snapshot.
