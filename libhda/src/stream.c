@@ -125,7 +125,10 @@ hda_status hda__streams_run(hda_bus *bus, hda_slot **slots, size_t n, bool run)
 					 (uint8_t)~(HDA_SD_CTL_RUN | HDA_SD_CTL_SRST));
 	hda__wr32(bus, HDA_SSYNC, hda__rd32(bus, HDA_SSYNC) & ~mask);
 	/* A start takes effect here, when SSYNC lets go.  The tracker counts
-	 * wraps for running time only, so it learns both moments. */
+	 * wraps for running time only, so it learns both moments.  (On a
+	 * controller that moves on the RUN writes rather than on SSYNC the
+	 * stamps are off by the register accesses in between, which is far
+	 * less than the half buffer the tracker can absorb.) */
 	if (run)
 		wc = hda__wall_clock(bus);
 	if (st == HDA_STATUS_SUCCESS)

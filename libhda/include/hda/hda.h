@@ -236,8 +236,9 @@ hda_status hda_get_link_position_register(hda_bus *bus, hda_engine handle,
  *
  * Stale position buffer.  Where LPIB is mapped, a pair whose FIFO fill stays
  * impossible on every retry means the position buffer has stopped (Linux's
- * azx_position_ok makes the same call): from then until the engine's next
- * reset, dma is derived from LPIB and posbuf_stale is set.  Where LPIB is
+ * azx_position_ok makes the same call): from then until the buffer moves
+ * again or the engine is reset, dma is derived from LPIB (dma = link +/-
+ * fifo_size) and posbuf_stale is set.  Where LPIB is
  * not mapped (emu mapregs=off, or QEMU, which serves LPIB from the position
  * buffer itself) there is no second lock-free source to compare with or
  * fall back to; hda_position_track then notices a position that does not
@@ -326,12 +327,11 @@ typedef struct hda_stream_position {
 	 * stalled: the position has not moved since the last call that saw
 	 * it move although the engine has run for more than a quarter
 	 * buffer since then, and not for a whole number of buffers give or
-	 * take fifo_size bytes: a
-	 * stale position buffer with no LPIB to fall back on, or an engine
-	 * that does not move.  The positions are held at their last
-	 * measured values; once the position moves again they are exact
-	 * again (same 178 s rule), because the wraps are counted from the
-	 * running time since the last measurement.
+	 * take fifo_size bytes: a stale position buffer with no LPIB to fall
+	 * back on, or an engine that does not move.  The positions are held
+	 * at their last measured values; once the position moves again they
+	 * are exact again (same 178 s rule), because the wraps are counted
+	 * from the running time since the last measurement.
 	 */
 	bool stalled;
 	bool posbuf_stale;         /* hda_position.posbuf_stale        */
