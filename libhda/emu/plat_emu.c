@@ -129,6 +129,7 @@ static int emu_irq_fd(hda_plat *plat)
 	return emu_ctrl_irq_fd(plat->emu.ctrl);
 }
 
+/* One atomic load of the fault bits (plat.h: the audio thread calls it). */
 static hda_status emu_health(hda_plat *plat)
 {
 	return emu_ctrl_gone(plat->emu.ctrl) ? HDA_STATUS_DEVICE_NOT_READY

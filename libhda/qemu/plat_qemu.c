@@ -922,6 +922,8 @@ static int qemu_irq_fd(hda_plat *p)
 	return p->irq_fd;
 }
 
+/* Two atomic loads (plat.h: the audio thread calls it).  A killed QEMU
+ * closes the socket, and qtest's reader thread marks the link dead. */
 static hda_status qemu_health(hda_plat *p)
 {
 	if (atomic_load(&p->gone) || qtest_dead(p->qt))

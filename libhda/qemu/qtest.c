@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,9 @@ struct qtest {
 	pthread_mutex_t send_lock; /* one command in flight */
 	pthread_mutex_t lock;      /* the fields below */
 	pthread_cond_t answered;
-	bool dead;
+	/* Written under lock; read without it by qtest_dead, which the
+	 * audio thread reaches through the backend's health. */
+	atomic_bool dead;
 	bool waiting;
 	bool have_answer;
 	char answer[LINE_MAX_LEN];
@@ -142,12 +145,7 @@ void qtest_close(qtest *q)
 
 bool qtest_dead(qtest *q)
 {
-	bool d;
-
-	pthread_mutex_lock(&q->lock);
-	d = q->dead;
-	pthread_mutex_unlock(&q->lock);
-	return d;
+	return atomic_load(&q->dead);
 }
 
 static int send_all(qtest *q, const char *s, size_t len)

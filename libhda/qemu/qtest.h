@@ -25,6 +25,9 @@ typedef void (*qtest_irq_cb)(void *ctx, bool raise, int line);
 int qtest_open(int fd, unsigned timeout_ms, qtest_irq_cb irq, void *irq_ctx,
 	       qtest **out);
 void qtest_close(qtest *q); /* closes the socket; NULL ok */
+/* True once QEMU closed the socket (it exited or was killed: the reader
+ * thread sees end of file), stopped answering, or broke the protocol.
+ * One atomic load, no lock: the audio thread asks through health. */
 bool qtest_dead(qtest *q);
 
 /* Send a command and wait for its answer.  On "OK" returns 0 and, when

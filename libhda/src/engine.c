@@ -200,6 +200,7 @@ static hda_status engine_alloc(hda_bus *bus, bool output, uint8_t codec,
 	slot->pub_has_buffer = false;
 	slot->pub_output = output;
 	slot->pub_frame_bytes = hda_converter_frame_bytes(fmt);
+	slot->pub_rate = format->sample_rate;
 	atomic_store_explicit(&slot->gen, gen_next(), memory_order_release);
 	hda__slot_write_end(slot);
 
@@ -274,6 +275,7 @@ hda_status hda_change_bandwidth_allocation(hda_bus *bus, hda_engine handle,
 	slot->bandwidth = cost;
 	hda__slot_write_begin(slot);
 	slot->pub_frame_bytes = hda_converter_frame_bytes(fmt);
+	slot->pub_rate = format->sample_rate;
 	hda__slot_write_end(slot);
 	*converter_format = fmt;
 out:

@@ -87,6 +87,19 @@ typedef struct hda_slot {
 	_Atomic uint32_t pub_frame_bytes;
 	_Atomic bool pub_has_buffer;
 	_Atomic bool pub_output;
+	_Atomic uint32_t pub_rate; /* sample rate, Hz */
+	/* Running time, for the tracker's wrap count (position.c):
+	 * run_ticks(now) = pub_run_ticks + (pub_running ? now - pub_run_wc
+	 * : 0), all modulo 2^32 WALCLK ticks, counted from the last stream
+	 * reset.  Written at each start and stop (hda__slot_run_publish). */
+	_Atomic bool pub_running;
+	_Atomic uint32_t pub_run_wc;    /* WALCLK at the last start or stop */
+	_Atomic uint32_t pub_run_ticks; /* ticks in Run before pub_run_wc */
+	/* Not seqlock-published: 0 while the position buffer is trusted,
+	 * else a flag bit and the value it froze at (position.c).  Set and
+	 * cleared by audio threads, cleared by the stream reset.  A reader
+	 * racing another can only flip it between two correct answers. */
+	_Atomic uint32_t posbuf_stale;
 	const volatile uint32_t *lpib_reg; /* NULL: derive from posbuf */
 
 	/* What the hardware reported (events.c): counted by the interrupt
@@ -277,6 +290,16 @@ void hda__buffer_release(hda_bus *bus, hda_slot *slot);
 
 /* ---- formats (format.c) ------------------------------------------------- */
 hda_status hda__format_check(const hda_stream_format *f, uint16_t *fmt);
+
+/* ---- positions (position.c) --------------------------------------------- */
+/* The cheapest faithful WALCLK (mapped, computed, else a register read). */
+uint32_t hda__wall_clock(hda_bus *bus);
+/* Control thread: the engine entered (running) or left Run at WALCLK wc.
+ * Every path that starts or stops an engine, or learns that the hardware
+ * stopped it, calls this, so the tracker counts no wraps for stopped time. */
+void hda__slot_run_publish(hda_slot *slot, bool running, uint32_t wc);
+/* Control thread, stream reset: positions and running time restart at 0. */
+void hda__slot_positions_reset(hda_bus *bus, hda_slot *slot);
 
 /* ---- stream interrupts (events.c) --------------------------------------- */
 void hda__stream_irq(hda_bus *bus, unsigned sd, uint8_t status);

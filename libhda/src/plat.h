@@ -66,7 +66,13 @@ typedef struct hda_plat_ops {
 	int (*irq_fd)(hda_plat *plat);
 
 	/* SUCCESS while the device answers; DEVICE_NOT_READY once it is gone
-	 * (QEMU died, link lost). */
+	 * (QEMU died, link lost), and from then on.  Lock-free and cheap (an
+	 * atomic load or two, no register access, no system call): the audio
+	 * thread calls it on every hda_read_position, so a gone device must
+	 * be noticed by whoever sees it go (a reader thread at end of file,
+	 * a failed access, the fault switch) and left in a flag here.
+	 * bus->dead adds nothing to it: the interrupt thread sets that only
+	 * after health has failed. */
 	hda_status (*health)(hda_plat *plat);
 } hda_plat_ops;
 

@@ -11,6 +11,10 @@
  *   same difference (playback posbuf - LPIB, capture LPIB - posbuf).
  * When LPIB cannot be mapped (a backend whose registers sit behind a socket)
  * the link position is derived from the position buffer and the FIFO size.
+ *
+ * The tracker counts wraps from the engine's running time: the driver
+ * records WALCLK at every start and stop (hda__slot_run_publish, from
+ * hda__streams_run), and the snapshot turns that into run_ticks.
  */
 #include "internal.h"
 
@@ -18,15 +22,54 @@
  * hold a slot mid-update for long, but the audio thread never waits. */
 #define SEQ_RETRIES 8
 
+/* WALCLK counts at 24 MHz whatever the stream's rate (hda-facts 2). */
+#define WALCLK_HZ 24000000u
+
+/* posbuf_stale: 0 while the position buffer is trusted; else this bit and
+ * the value it was frozen at (CBL is at most 4 MiB, so it fits below). */
+#define STALE_FLAG 0x80000000u
+
 /* The cheapest faithful WALCLK: the mapped register, else the backend's
- * computed one, else a register read (which may block: QEMU's socket). */
-static uint32_t wall_clock(hda_bus *bus)
+ * computed one, else a register read (which may block: QEMU's socket;
+ * only control-thread callers meet that one, see hda__streams_run). */
+uint32_t hda__wall_clock(hda_bus *bus)
 {
 	if (bus->walclk_reg)
 		return __atomic_load_n(bus->walclk_reg, __ATOMIC_RELAXED);
 	if (bus->ops->wall_clock)
 		return bus->ops->wall_clock(bus->plat);
 	return hda__rd32(bus, HDA_WALCLK);
+}
+
+void hda__slot_run_publish(hda_slot *slot, bool running, uint32_t wc)
+{
+	uint32_t ticks = slot->pub_run_ticks;
+
+	if (slot->pub_running == running)
+		return;
+	/* Modulo 2^32 on purpose: the tracker only ever takes differences
+	 * of run_ticks over less than 2^32 ticks of running, and those come
+	 * out right however often the sum has wrapped. */
+	if (slot->pub_running)
+		ticks += wc - slot->pub_run_wc;
+	hda__slot_write_begin(slot);
+	slot->pub_run_ticks = ticks;
+	slot->pub_run_wc = wc;
+	slot->pub_running = running;
+	hda__slot_write_end(slot);
+}
+
+void hda__slot_positions_reset(hda_bus *bus, hda_slot *slot)
+{
+	/* The position buffer slot would otherwise show the old position
+	 * until the engine writes it again. */
+	__atomic_store_n(&bus->posbuf[slot->sd * 2], 0, __ATOMIC_RELAXED);
+	atomic_store_explicit(&slot->posbuf_stale, 0, memory_order_relaxed);
+	hda__slot_write_begin(slot);
+	slot->pub_running = false;
+	slot->pub_run_ticks = 0;
+	slot->pub_run_wc = 0;
+	hda__slot_write_end(slot);
 }
 
 /*
@@ -48,12 +91,49 @@ static uint32_t link_from_dma(const hda_position *p)
 	return p->render ? (p->dma + p->cbl - fifo) % p->cbl : (p->dma + fifo) % p->cbl;
 }
 
+/* The DMA position a full FIFO away from the link position: a render FIFO
+ * is topped up as soon as bytes leave it, a capture FIFO drains only what
+ * overflows it, so a running engine's FIFO is full. */
+static uint32_t dma_from_link(const hda_position *p)
+{
+	uint32_t fifo = p->fifo_size % p->cbl;
+
+	return p->render ? (p->link + fifo) % p->cbl : (p->link + p->cbl - fifo) % p->cbl;
+}
+
+/*
+ * The raw position sources, read in this one place: the DMA position
+ * buffer on both sides of LPIB (see hda_read_position); link is 0 where
+ * LPIB is not mapped.  Anything that corrects what the hardware reports
+ * (an offset for an emulated resume, say) is applied here, to all three.
+ */
+typedef struct raw_positions {
+	uint32_t dma, link, dma2;
+} raw_positions;
+
+static void read_raw(hda_bus *bus, const hda_slot *slot, raw_positions *r)
+{
+	const volatile uint32_t *posbuf = &bus->posbuf[slot->sd * 2];
+
+	r->dma = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
+	r->link = slot->lpib_reg ? __atomic_load_n(slot->lpib_reg, __ATOMIC_ACQUIRE) : 0;
+	r->dma2 = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
+}
+
+/* How far one try of hda_read_position got. */
+typedef enum pair_kind {
+	PAIR_CLEAN,      /* consistent, or nothing to check it against */
+	PAIR_TORN,       /* the position buffer moved during the read */
+	PAIR_IMPOSSIBLE, /* it held still, but LPIB is more than a FIFO away */
+} pair_kind;
+
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *out)
 {
-	const volatile uint32_t *posbuf;
 	hda_slot *slot;
 	hda_position p = {0};
+	pair_kind kind = PAIR_CLEAN;
+	uint32_t stale = 0;
 	bool got = false;
 
 	if (!bus || !out)
@@ -61,21 +141,31 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 	slot = hda__slot_get(bus, handle);
 	if (!slot)
 		return HDA_STATUS_INVALID_HANDLE;
-	posbuf = &bus->posbuf[slot->sd * 2];
+	/* A gone device leaves the position buffer and any mapped register
+	 * frozen at their last values, and a computed WALCLK keeps moving:
+	 * it would look like a stalled stream.  health is an atomic load
+	 * (plat.h), so the audio thread may ask on every read. */
+	if (bus->ops->health(bus->plat) != HDA_STATUS_SUCCESS)
+		return HDA_STATUS_DEVICE_NOT_READY;
 
 	/*
 	 * The link and DMA positions are two values the controller updates
 	 * on its own, read one after the other.  Read the DMA position on
 	 * both sides of the link position and retry when it moved, or when
-	 * the pair implies a FIFO fill the FIFO cannot hold; after the last
-	 * try, pin the link position to the DMA position and the FIFO, so a
-	 * caller never sees an impossible fill (or a negative one, which
-	 * unsigned arithmetic would make enormous).
+	 * the pair implies a FIFO fill the FIFO cannot hold.  A pair that
+	 * is still impossible on the last try, with the position buffer
+	 * holding still, means the buffer has stopped being written while
+	 * LPIB moves on: LPIB wins from then on, until the position buffer
+	 * moves again (a device thread that was only preempted between its
+	 * two writes recovers that way) or the engine is reset.  Either
+	 * way a caller never sees an impossible fill (or a negative one,
+	 * which unsigned arithmetic would make enormous).
 	 */
 	for (unsigned tries = 0; tries < SEQ_RETRIES; tries++) {
 		uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
 		hda_position q = {0};
-		uint32_t d2;
+		raw_positions r;
+		uint32_t run_wc, run_ticks;
 		bool has_buffer;
 
 		if (s1 & 1)
@@ -85,11 +175,13 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		q.cbl = atomic_load_explicit(&slot->pub_cbl, memory_order_relaxed);
 		q.fifo_size = atomic_load_explicit(&slot->pub_fifo, memory_order_relaxed);
 		q.frame_bytes = atomic_load_explicit(&slot->pub_frame_bytes, memory_order_relaxed);
-		q.wall_clock = wall_clock(bus);
-		q.dma = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
-		if (slot->lpib_reg)
-			q.link = __atomic_load_n(slot->lpib_reg, __ATOMIC_ACQUIRE);
-		d2 = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
+		q.sample_rate = atomic_load_explicit(&slot->pub_rate, memory_order_relaxed);
+		q.running = atomic_load_explicit(&slot->pub_running, memory_order_relaxed);
+		run_wc = atomic_load_explicit(&slot->pub_run_wc, memory_order_relaxed);
+		run_ticks = atomic_load_explicit(&slot->pub_run_ticks, memory_order_relaxed);
+		q.wall_clock = hda__wall_clock(bus);
+		read_raw(bus, slot, &r);
+		stale = atomic_load_explicit(&slot->posbuf_stale, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&slot->seq, memory_order_relaxed) != s1 ||
 		    atomic_load_explicit(&slot->gen, memory_order_relaxed) !=
@@ -97,30 +189,49 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			continue;
 		if (!has_buffer || q.cbl == 0)
 			return HDA_STATUS_INVALID_DEVICE_REQUEST;
+		q.run_ticks = run_ticks + (q.running ? q.wall_clock - run_wc : 0);
 		/* A stream being reset can show a stale value above CBL for
 		 * an instant; keep callers' modular arithmetic sound. */
-		q.dma %= q.cbl;
+		q.dma = r.dma % q.cbl;
+		q.link = r.link % q.cbl;
+		got = true;
+		p = q;
 		if (!slot->lpib_reg) {
 			/* No LPIB to read: derive it from the FIFO. */
-			q.link = link_from_dma(&q);
-			p = q;
-			got = true;
+			p.link = link_from_dma(&p);
+			kind = PAIR_CLEAN;
 			break;
 		}
-		q.link %= q.cbl;
-		if (d2 % q.cbl == q.dma && fifo_fill(&q) <= q.fifo_size) {
-			p = q;
-			got = true;
+		if (r.dma2 % q.cbl != q.dma) {
+			kind = PAIR_TORN;
+			continue;
+		}
+		kind = fifo_fill(&q) <= q.fifo_size ? PAIR_CLEAN : PAIR_IMPOSSIBLE;
+		if (kind == PAIR_CLEAN && stale && (stale & ~STALE_FLAG) == q.dma)
+			break; /* consistent by chance: still frozen where it was */
+		if (kind == PAIR_CLEAN) {
+			if (stale) /* it moves again: trust it again */
+				atomic_store_explicit(&slot->posbuf_stale, 0,
+						      memory_order_relaxed);
+			stale = 0;
 			break;
 		}
-		/* Torn: keep a pinned version in case no later try is clean. */
-		if (fifo_fill(&q) > q.fifo_size)
-			q.link = link_from_dma(&q);
-		p = q;
-		got = true;
 	}
 	if (!got)
 		return HDA_STATUS_INVALID_DEVICE_REQUEST;
+	if (kind == PAIR_IMPOSSIBLE && !stale) {
+		stale = STALE_FLAG | p.dma;
+		atomic_store_explicit(&slot->posbuf_stale, stale, memory_order_relaxed);
+	}
+	/* Take LPIB's word over the position buffer's, as Linux does.  A
+	 * pair torn on every try is no evidence of a stale buffer, only of a
+	 * fast one, and is not flagged: LPIB alone then gives a consistent
+	 * pair. */
+	if (kind != PAIR_CLEAN || stale) {
+		p.dma = dma_from_link(&p);
+		p.posbuf_stale = stale != 0;
+	}
+	p.fifo_fill = fifo_fill(&p);
 	*out = p;
 	return HDA_STATUS_SUCCESS;
 }
@@ -136,48 +247,90 @@ static uint32_t ring_delta(uint32_t now, uint32_t last, uint32_t cbl)
 	return now >= last ? now - last : now + cbl - last;
 }
 
+/* Bytes the link carries in `ticks` of running at the nominal rate.
+ * 2^32 ticks x 192 kHz x 64 bytes stays below 2^56. */
+static uint64_t expected_bytes(uint32_t ticks, const hda_position *p)
+{
+	return (uint64_t)ticks * p->sample_rate * p->frame_bytes / WALCLK_HZ;
+}
+
+/* The whole buffers that bring a ring advance d closest to `expect`:
+ * round((expect - d) / cbl), and never fewer than none. */
+static uint64_t whole_buffers(uint64_t expect, uint32_t d, uint32_t cbl)
+{
+	uint64_t half = cbl / 2;
+
+	return expect + half < d ? 0 : (expect + half - d) / cbl;
+}
+
 hda_status hda_position_track(hda_bus *bus, hda_engine handle,
 			      hda_position_tracker *t,
 			      hda_stream_position *out)
 {
 	hda_position p;
 	hda_status st;
+	uint64_t expect, wraps, advance, miss;
+	uint32_t d;
 
 	if (!t || !out)
 		return HDA_STATUS_INVALID_PARAMETER;
 	st = hda_read_position(bus, handle, &p);
 	if (st)
 		return st;
-	/*
-	 * Only the DMA position is unwrapped: the controller moves it
-	 * forward alone, as one value.  The link position follows from it and
-	 * the FIFO fill of the same snapshot (0..FIFO, see hda_read_position),
-	 * so a snapshot taken while the two moved cannot fake a wrap.
-	 */
-	if (!t->primed) {
-		/* A tracker reset at the engine's reset sees positions that
-		 * started from 0 less than one buffer ago. */
-		t->dma_bytes = p.dma;
-		t->wall_ticks = p.wall_clock; /* WALCLK time, unwrapped from here on */
-		t->primed = true;
-	} else {
-		t->dma_bytes += ring_delta(p.dma, t->last_dma, p.cbl);
-		/* WALCLK wraps every 2^32 / 24 MHz = 178.96 s (hda-facts 8.3:
-		 * one DDI page says 89 s, the arithmetic says 179). */
-		t->wall_ticks += (uint32_t)(p.wall_clock - t->last_wall);
-	}
-	{
-		uint32_t fill = fifo_fill(&p);
-		uint64_t link = !p.render ? t->dma_bytes + fill
-			      : t->dma_bytes > fill ? t->dma_bytes - fill : 0;
 
-		/* Never backwards, even for a snapshot whose FIFO looks fuller
-		 * than the last one did. */
-		if (link > t->link_bytes)
-			t->link_bytes = link;
+	/*
+	 * The link position is unwrapped: it is the one that moves at the
+	 * stream's rate (the DMA position also moves with the FIFO fill).
+	 * A reset tracker stands where the engine's reset left everything:
+	 * link 0, run_ticks 0.  The ring advance d since then is known; the
+	 * whole buffers that went by with it are what the running time
+	 * since then says, so a call need not come once per buffer.  Only
+	 * running time counts: a Stop, a pause of any length and a Run add
+	 * nothing (run_ticks stands still while stopped).
+	 */
+	expect = expected_bytes(p.run_ticks - t->last_run, &p);
+	d = ring_delta(p.link, (uint32_t)(t->link_bytes % p.cbl), p.cbl);
+	wraps = whole_buffers(expect, d, p.cbl);
+	advance = wraps * p.cbl + d;
+	miss = advance > expect ? advance - expect : expect - advance;
+
+	out->posbuf_stale = p.posbuf_stale;
+	out->late = false;
+	/* Not moving though the engine ran a quarter buffer, and not a
+	 * whole number of buffers give or take the FIFO (the most a link
+	 * that follows the sample clock strays): nothing was measured.  Hold
+	 * everything, including the point running time counts from.  The
+	 * FIFO tolerance also bounds what a stale buffer that happens to
+	 * stop for about a whole number of buffers can make us report. */
+	out->stalled = d == 0 && (wraps == 0 ? expect > p.cbl / 4 : miss > p.fifo_size);
+	if (out->stalled) {
+		t->stalled_calls++;
+	} else {
+		uint64_t link = t->link_bytes + advance, dma;
+		uint32_t slack = p.cbl > p.fifo_size ? p.cbl - p.fifo_size : 0;
+
+		dma = p.render ? link + p.fifo_fill
+		      : link > p.fifo_fill ? link - p.fifo_fill : 0;
+		/* Never backwards, even for a snapshot whose FIFO looks
+		 * fuller (capture: emptier) than the last one did. */
+		if (dma < t->dma_bytes)
+			dma = t->dma_bytes;
+		out->late = dma - t->dma_bytes > slack;
+		t->late_calls += out->late;
+		t->link_bytes = link;
+		t->dma_bytes = dma;
+		/* A position that did not move leaves the point running
+		 * time counts from where it was, so that a buffer that
+		 * stops being updated is noticed however often we look. */
+		if (advance)
+			t->last_run = p.run_ticks;
 	}
-	t->last_dma = p.dma;
+	/* WALCLK wraps every 2^32 / 24 MHz = 178.96 s (hda-facts 8.3: one
+	 * DDI page says 89 s, the arithmetic says 179). */
+	t->wall_ticks = t->primed ? t->wall_ticks + (uint32_t)(p.wall_clock - t->last_wall)
+				  : p.wall_clock;
 	t->last_wall = p.wall_clock;
+	t->primed = true;
 
 	out->link_bytes = t->link_bytes;
 	out->dma_bytes = t->dma_bytes;
@@ -185,6 +338,8 @@ hda_status hda_position_track(hda_bus *bus, hda_engine handle,
 	out->dma_frames = t->dma_bytes / p.frame_bytes;
 	out->wall_ticks = t->wall_ticks;
 	out->fifo_size = p.fifo_size;
+	out->fifo_fill = (uint32_t)(p.render ? t->dma_bytes - t->link_bytes
+					     : t->link_bytes - t->dma_bytes);
 	return HDA_STATUS_SUCCESS;
 }
 

@@ -29,9 +29,7 @@ hda_status hda__stream_reset(hda_bus *bus, hda_slot *slot)
 	st = hda__poll8(bus, CTL0(slot), HDA_SD_CTL_SRST, 0, HDA_SRST_TIMEOUT_US);
 	if (st)
 		return st;
-	/* The position buffer slot would otherwise show the old position
-	 * until the engine writes it again. */
-	__atomic_store_n(&bus->posbuf[slot->sd * 2], 0, __ATOMIC_RELAXED);
+	hda__slot_positions_reset(bus, slot);
 	return HDA_STATUS_SUCCESS;
 }
 
@@ -97,8 +95,11 @@ hda_status hda__streams_run(hda_bus *bus, hda_slot **slots, size_t n, bool run)
 {
 	uint32_t mask = ssync_mask(slots, n);
 	hda_status st = HDA_STATUS_SUCCESS;
+	uint32_t wc;
 
 	hda__wr32(bus, HDA_SSYNC, hda__rd32(bus, HDA_SSYNC) | mask);
+	/* A stop takes effect here: SSYNC holds the streams off the link. */
+	wc = hda__wall_clock(bus);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t ctl = hda__rd8(bus, CTL0(slots[i]));
 
@@ -123,6 +124,16 @@ hda_status hda__streams_run(hda_bus *bus, hda_slot **slots, size_t n, bool run)
 				 hda__rd8(bus, CTL0(slots[i])) &
 					 (uint8_t)~(HDA_SD_CTL_RUN | HDA_SD_CTL_SRST));
 	hda__wr32(bus, HDA_SSYNC, hda__rd32(bus, HDA_SSYNC) & ~mask);
+	/* A start takes effect here, when SSYNC lets go.  The tracker counts
+	 * wraps for running time only, so it learns both moments.  (On a
+	 * controller that moves on the RUN writes rather than on SSYNC the
+	 * stamps are off by the register accesses in between, which is far
+	 * less than the half buffer the tracker can absorb.) */
+	if (run)
+		wc = hda__wall_clock(bus);
+	if (st == HDA_STATUS_SUCCESS)
+		for (size_t i = 0; i < n; i++)
+			hda__slot_run_publish(slots[i], run, wc);
 	return st;
 }
 

@@ -247,8 +247,9 @@ static void buffer_larger_than_fifo(void **state)
 }
 
 /* A position buffer that lags LPIB (here: stops) never yields a snapshot
- * whose FIFO fill is impossible: the link position is pinned to the DMA
- * position and the FIFO, and the tracked link never goes backwards. */
+ * whose FIFO fill is impossible: LPIB is trusted and the DMA position
+ * derived from it (test_positions.c checks both against the truth), and
+ * the tracked link never goes backwards. */
 static void stale_position_buffer(void **state)
 {
 	hda_bus *bus;

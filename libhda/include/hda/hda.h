@@ -287,6 +287,16 @@ hda_status hda_get_link_position_register(hda_bus *bus, hda_engine handle,
  * Sources: link from LPIB and dma from the DMA position buffer when both can
  * be read cheaply; when one cannot, it is derived from the other and the
  * FIFO size (render dma = link + fifo, capture dma = link - fifo).
+ *
+ * Stale position buffer.  Where LPIB is mapped, a pair whose FIFO fill stays
+ * impossible on every retry means the position buffer has stopped (Linux's
+ * azx_position_ok makes the same call): from then until the buffer moves
+ * again or the engine is reset, dma is derived from LPIB (dma = link +/-
+ * fifo_size) and posbuf_stale is set.  Where LPIB is
+ * not mapped (emu mapregs=off, or QEMU, which serves LPIB from the position
+ * buffer itself) there is no second lock-free source to compare with or
+ * fall back to; hda_position_track then notices a position that does not
+ * move while the engine runs (hda_stream_position.stalled).
  */
 typedef struct hda_position {
 	uint32_t link; /* 0..cbl-1, wraps */
@@ -294,28 +304,56 @@ typedef struct hda_position {
 	uint32_t wall_clock;
 	uint32_t cbl;
 	uint32_t fifo_size;
+	uint32_t fifo_fill;   /* bytes in the FIFO now: |dma - link|, 0..fifo_size */
 	uint32_t frame_bytes;
-	bool render;   /* render: dma ahead of link; capture: behind */
+	uint32_t sample_rate; /* Hz; the byte rate is sample_rate x frame_bytes */
+	/* WALCLK ticks (24 MHz) the engine has spent in Run since its last
+	 * reset, modulo 2^32: the clock the tracker counts wraps with.  It
+	 * stands still while the engine is stopped. */
+	uint32_t run_ticks;
+	bool running;      /* the driver has the engine in Run */
+	bool render;       /* render: dma ahead of link; capture: behind */
+	bool posbuf_stale; /* dma derived from LPIB: the position buffer stopped */
 } hda_position;
 
-/* [audio] Lock-free snapshot.  Returns INVALID_HANDLE for a bad handle and
- * INVALID_DEVICE_REQUEST when the engine has no buffer.  The pair is
- * consistent: the FIFO fill it implies is between 0 and fifo_size (the two
- * registers are read more than once when they move in between). */
+/* [audio] Lock-free snapshot.  Returns INVALID_HANDLE for a bad handle,
+ * INVALID_DEVICE_REQUEST when the engine has no buffer, and
+ * DEVICE_NOT_READY once the controller is gone (surprise removal, QEMU
+ * killed), from an atomic load and without a register access.  The pair
+ * is consistent: the FIFO fill it implies is between 0 and fifo_size (the
+ * two registers are read more than once when they move in between). */
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *position);
 
 /*
  * Unwrapped, FIFO-aware stream position.  One tracker per engine, owned by a
- * single (audio) thread.  It must be updated at least once per buffer length
- * of stream time, or a wrap is missed; the daemon updates it every period.
- * The link position it reports never goes backwards.
+ * single (audio) thread, reset (hda_position_tracker_reset) while the engine
+ * is in Reset or at least before it has spent 178 s in Run since then: a
+ * reset tracker counts from the engine's last reset.
+ *
+ * Late calls.  The tracker does not need a call per buffer.  Each call
+ * takes the engine's running time since the previous one (run_ticks, which
+ * leaves out any time spent stopped, so Stop, a long pause and Run give no
+ * phantom wraps) times the byte rate, and picks the whole number of
+ * buffers that makes the observed link position closest to it.  That is
+ * exact whenever the link moved within half a buffer of what the nominal
+ * rate predicts, for any gap with less than 2^32 ticks (178.96 s) of
+ * running time.  On hardware and on the emulator the link follows the
+ * sample clock to within a FIFO.  On QEMU it jumps about 4 KiB ahead at
+ * the start (its codec fills up) and stays there, and falls behind by as
+ * long as QEMU's main loop stalls: a 100 ms buffer leaves 5.5 KiB to spare
+ * for a first call, 9.6 KiB for later ones (README, "Positions").
+ *
+ * The link position it reports never goes backwards; dma is link plus
+ * (render) or minus (capture) the FIFO fill of the same snapshot.
  */
 typedef struct hda_position_tracker {
 	uint64_t link_bytes;
 	uint64_t dma_bytes;
-	uint32_t last_dma;
 	uint64_t wall_ticks; /* 24 MHz ticks, unwrapped */
+	uint64_t late_calls; /* calls that returned late = true */
+	uint64_t stalled_calls; /* calls that returned stalled = true */
+	uint32_t last_run;   /* run_ticks where link_bytes was last measured */
 	uint32_t last_wall;
 	bool primed;
 } hda_position_tracker;
@@ -327,11 +365,36 @@ typedef struct hda_stream_position {
 	uint64_t dma_frames;       /* dma_bytes / frame bytes          */
 	uint64_t wall_ticks;       /* unwrapped WALCLK at the snapshot */
 	uint32_t fifo_size;
+	uint32_t fifo_fill;        /* dma_bytes - link_bytes, or the reverse */
+	/*
+	 * late: since the previous call (or, for the first, since the
+	 * engine's reset) the DMA position moved by more than
+	 * cbl - fifo_size bytes.  A caller that at the previous call kept
+	 * the buffer full (render) or empty (capture) relative to the
+	 * positions it was shown may then have been underrun or overrun:
+	 * the FIFO fill, which it cannot see move, takes up to fifo_size of
+	 * the buffer's cbl bytes.  An on-time caller, one call at least
+	 * every cbl - fifo_size bytes of stream, never sees it set.
+	 */
+	bool late;
+	/*
+	 * stalled: the position has not moved since the last call that saw
+	 * it move although the engine has run for more than a quarter
+	 * buffer since then, and not for a whole number of buffers give or
+	 * take fifo_size bytes: a stale position buffer with no LPIB to fall
+	 * back on, or an engine that does not move.  The positions are held
+	 * at their last measured values; once the position moves again they
+	 * are exact again (same 178 s rule), because the wraps are counted
+	 * from the running time since the last measurement.
+	 */
+	bool stalled;
+	bool posbuf_stale;         /* hda_position.posbuf_stale        */
 } hda_stream_position;
 
 void hda_position_tracker_reset(hda_position_tracker *tracker);
-/* [audio] Read and unwrap.  Call after the engine has been started from a
- * reset tracker. */
+/* [audio] Read and unwrap.  Returns what hda_read_position returns, and
+ * leaves the tracker as it was on failure (DEVICE_NOT_READY once the
+ * controller is gone). */
 hda_status hda_position_track(hda_bus *bus, hda_engine handle,
 			      hda_position_tracker *tracker,
 			      hda_stream_position *position);
