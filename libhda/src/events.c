@@ -39,9 +39,13 @@ static void count(hda_bus *bus, hda_slot *slot, uint8_t status)
 		 * next control call (state.c): the bus lock is not ours to
 		 * take here, control routines hold it across hardware
 		 * waits. */
-		if (!(hda__rd8(bus, slot->base + HDA_SD_CTL) & HDA_SD_CTL_RUN))
+		if (!(hda__rd8(bus, slot->base + HDA_SD_CTL) & HDA_SD_CTL_RUN)) {
+			atomic_store_explicit(&slot->hw_stop_wc,
+					      hda__wall_clock(bus),
+					      memory_order_relaxed);
 			atomic_store_explicit(&slot->hw_stopped, true,
 					      memory_order_release);
+		}
 	}
 }
 

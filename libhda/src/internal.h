@@ -111,6 +111,10 @@ typedef struct hda_slot {
 	/* The hardware cleared RUN on its own (DESE); cleared again when
 	 * libhda starts the engine.  state.c reconciles `state` with it. */
 	_Atomic bool hw_stopped;
+	/* WALCLK when the interrupt thread saw that stop, stored before
+	 * hw_stopped: running time ends there, not at the next control
+	 * call, or the tracker would count wraps of a stopped engine. */
+	_Atomic uint32_t hw_stop_wc;
 } hda_slot;
 
 typedef struct hda_unsol_entry {

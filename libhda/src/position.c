@@ -179,6 +179,14 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		q.running = atomic_load_explicit(&slot->pub_running, memory_order_relaxed);
 		run_wc = atomic_load_explicit(&slot->pub_run_wc, memory_order_relaxed);
 		run_ticks = atomic_load_explicit(&slot->pub_run_ticks, memory_order_relaxed);
+		/* A hardware stop (DESE) not yet reconciled by a control
+		 * call (state.c) ends the running time where it was seen. */
+		if (q.running &&
+		    atomic_load_explicit(&slot->hw_stopped, memory_order_acquire)) {
+			q.running = false;
+			run_ticks += atomic_load_explicit(&slot->hw_stop_wc,
+							  memory_order_relaxed) - run_wc;
+		}
 		q.wall_clock = hda__wall_clock(bus);
 		read_raw(bus, slot, &r);
 		stale = atomic_load_explicit(&slot->posbuf_stale, memory_order_relaxed);

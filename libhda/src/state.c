@@ -62,8 +62,13 @@ static hda_status reset_keep_buffer(hda_bus *bus, hda_slot *slot)
 static void reconcile(hda_slot *slot)
 {
 	if (slot->state == HDA_STREAM_STATE_RUN &&
-	    atomic_load_explicit(&slot->hw_stopped, memory_order_acquire))
+	    atomic_load_explicit(&slot->hw_stopped, memory_order_acquire)) {
 		slot->state = HDA_STREAM_STATE_STOP;
+		/* Running time ended when the interrupt thread saw it. */
+		hda__slot_run_publish(slot, false,
+				      atomic_load_explicit(&slot->hw_stop_wc,
+							   memory_order_relaxed));
+	}
 }
 
 /* Publish how many engines run, for the interrupt thread's health look

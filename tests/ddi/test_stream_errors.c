@@ -309,6 +309,55 @@ static void descriptor_error_stops_the_engine(void **state)
 	close(s.fd);
 }
 
+/* The tracker after a descriptor error: the engine's running time ends
+ * where the interrupt thread saw the stop, so a call long after it (20
+ * buffers) counts no wraps of an engine that no longer moves, both before
+ * a control call has reconciled libhda's state and after. */
+static void descriptor_error_ends_running_time(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	stream s;
+	hda_position_tracker tr;
+	hda_stream_position pos;
+	hda_position p;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	stream_open(bus, &s, HDA_PATH_OUTPUT, 4096, 0);
+	hda_position_tracker_reset(&tr);
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &s.e));
+	assert_ok(hda_emu_advance(emu, 2 * MS));
+	assert_ok(hda_position_track(bus, s.e, &tr, &pos));
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_BDL_UNREADABLE, true));
+	assert_ok(hda_emu_advance(emu, 10 * MS)); /* fails at 9.3 ms */
+	assert_int_equal(wait_eventfd(s.fd, 1, 5000), 1);
+	assert_true(status_of(bus, &s).stopped_by_hardware);
+	assert_false(truth_of(emu, &s).running);
+
+	/* 400 ms later (about 19 buffers of 21.3 ms), before any control
+	 * call: the snapshot is not running and the count is the truth */
+	assert_ok(hda_emu_advance(emu, 400 * MS));
+	assert_ok(hda_read_position(bus, s.e, &p));
+	assert_false(p.running);
+	assert_ok(hda_position_track(bus, s.e, &tr, &pos));
+	assert_int_equal(pos.link_bytes, truth_of(emu, &s).link_bytes);
+	assert_false(pos.late);
+
+	/* a control call reconciles the state (Stop -> Stop is a no-op
+	 * move) and the running time stays where the stop was */
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &s.e));
+	assert_ok(hda_emu_advance(emu, 400 * MS));
+	assert_ok(hda_position_track(bus, s.e, &tr, &pos));
+	assert_int_equal(pos.link_bytes, truth_of(emu, &s).link_bytes);
+	assert_int_equal(pos.link_bytes, 10 * BYTES_PER_MS);
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_BDL_UNREADABLE, false));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &s.e));
+	hda_bus_close(bus);
+	close(s.fd);
+}
+
 /* Run on an engine the hardware stopped is a start from Stop, not a no-op
  * on an engine libhda believes runs; on the same fault it fails the same
  * way, and the BDL interface's ISR sees DESE as well. */
@@ -500,6 +549,7 @@ int main(void)
 		cmocka_unit_test(fifo_error_capture),
 		cmocka_unit_test(descriptor_error_stops_the_engine),
 		cmocka_unit_test(descriptor_error_then_run),
+		cmocka_unit_test(descriptor_error_ends_running_time),
 		cmocka_unit_test(device_gone_signals_every_eventfd),
 		cmocka_unit_test(status_per_allocation),
 		cmocka_unit_test(faults_at_start),
