@@ -108,11 +108,21 @@ void emu_source_destroy(emu_source *source); /* NULL ok */
  */
 typedef struct emu_codec emu_codec;
 
+#define EMU_POWER_SETTLE_NEVER 0xFFFFFFFFu
+#define EMU_POWER_SETTLE_DEFAULT 2u /* the URI default */
+
 typedef struct emu_codec_config {
 	const char *lineout; /* sink specs, NULL = default */
 	const char *hp;
 	const char *mic;     /* source specs, NULL = default */
 	const char *linein;
+	/* GET_POWER_STATE reads of a node after a SET_POWER_STATE that
+	 * changed it before its actual state follows: 0 at once (the value
+	 * of a zeroed config), EMU_POWER_SETTLE_NEVER never. */
+	unsigned power_settle;
+	/* When set, GET_PARAMETER silent_param gets no answer on any node. */
+	bool silent_param_on;
+	uint8_t silent_param;
 } emu_codec_config;
 
 hda_status emu_codec_create(const emu_codec_config *config, emu_codec **codec,

@@ -10,14 +10,28 @@
  *
  * Model decisions, all deliberate:
  *  - Power: the AFG comes out of reset (power-on or FUNCTION_RESET) in D3
- *    and every widget's own setting in D0; a widget is powered only when the
- *    AFG and the widget are both at D0.  GET_POWER_STATE answers
- *    [7:4] actual | [3:0] setting, actual = the deeper of AFG and widget.
- *  - Amps: caps 0x80027F40 = mute capable, step 0.75 dB, 128 steps, offset
- *    0x40, so gain 0x40 is 0 dB (range -48 dB .. +47.25 dB).  Reset value:
- *    muted at 0 dB.  Only mute acts on samples (a muted channel gives
- *    zeros); gain is stored and read back but unmuted amps pass samples bit
- *    for bit, so tests can compare exactly.
+ *    and every widget's own setting in D0, both settled; a widget is
+ *    powered only when the AFG and the widget are both actually at D0.
+ *    GET_POWER_STATE answers [7:4] actual | [3:0] setting, actual = the
+ *    deeper of AFG and widget.  A SET_POWER_STATE that changes the setting
+ *    starts a transition: the actual state follows only after `power_settle`
+ *    further GET_POWER_STATE reads of that node (never with
+ *    EMU_POWER_SETTLE_NEVER).  Hardware settles in time; the model counts
+ *    reads because on the manual clock no model time passes while the
+ *    driver waits, and a count makes the delay the same on either clock.
+ *    A driver that does not wait for the actual state never hears its
+ *    converter, as a real one loses the first milliseconds.
+ *  - Amps: only the converters carry amp override (WCAP bit 3) and their
+ *    own caps; every other widget reads 0 for GET_PARAMETER 0x0D/0x12 and
+ *    uses the AFG's caps, as the spec says and as many real codecs do, so
+ *    a driver that takes a widget's own zero caps gets gain 0, far below
+ *    0 dB.  Reset value: muted at the amp's 0 dB.  Gain acts on samples:
+ *    (gain - offset) steps of the caps' step size, saturating; at 0 dB
+ *    samples pass bit for bit, so tests can compare exactly.
+ *  - Pipeline delay (WCAP [19:16]) is reported on DACs, mixers, ADCs and
+ *    selectors but not applied to samples: the ground truth and the WAV
+ *    sinks stay aligned with the converter, and the driver adds the
+ *    reported delays up to place a position at the jack.
  *  - Converters are stereo: a DAC/ADC with CHANNEL_STREAMID channel c
  *    carries stream channels c and c+1 (fewer when the stream has fewer);
  *    its pins and endpoints see at most 2 channels.
@@ -30,7 +44,11 @@
  *    out-enabled and its whole chain (pin, mixer) is powered; otherwise it
  *    emits nothing, so a WAV sink holds exactly what was played.
  *  - EAPD is stored, not applied (it gates an external amplifier the model
- *    does not have).  Pin VRef bits are stored, not applied.
+ *    does not have).  Pin VRef bits are stored as written (read back by
+ *    GET_PIN_WIDGET_CONTROL), not applied.
+ *  - Fault: with silent_param set, the codec answers no GET_PARAMETER for
+ *    that parameter id, on any node (a codec that stops answering halfway
+ *    through a driver's discovery).
  *  - Unknown verbs, verbs a node does not implement and verbs to nodes
  *    beyond 0x0D answer 0, as real codecs do; there is no "no response".
  *  - Unsolicited responses (hda-facts 8.7): 6-bit tag in [31:26] (the tag
@@ -43,6 +61,7 @@
  * scratch buffer lives in the codec object, sized for EMU_CODEC_CHUNK frames
  * of EMU_CODEC_MAX_CH channels; longer calls are processed in chunks.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,28 +106,36 @@ static const uint8_t out_pins[] = { NID_LINEOUT, NID_HP };
 #define PCM_CAPS 0x000E0560u   /* 16/20/24 bit; 44.1, 48, 96, 192 kHz */
 #define STREAM_FMTS 0x00000001u /* PCM */
 #define POWER_STATES 0x0000000Fu /* D0..D3 */
-#define AMP_CAPS 0x80027F40u /* mute, step 0.75 dB, 0x7F+1 steps, 0 dB=0x40 */
-#define AMP_0DB 0x40u
-#define AMP_RESET (HDA_AMP_MUTE | AMP_0DB)
+/* The AFG's amp caps, the default of every widget without amp override:
+ * out: mute, 0.75 dB steps, 128 steps, 0 dB at 0x40 (-48 .. +47.25 dB);
+ * in: mute, 1.5 dB steps, 32 steps, 0 dB at 0x17 (-34.5 .. +12 dB). */
+#define AFG_AMP_OUT 0x80027F40u
+#define AFG_AMP_IN 0x80051F17u
+/* The converters' own caps (amp override): DAC out mute, 0.75 dB, 0 dB at
+ * the top step 0x57 (-65.25 .. 0 dB); ADC in mute, 1.5 dB, 0 dB at 0x1F. */
+#define DAC_AMP_OUT 0x80025757u
+#define ADC_AMP_IN 0x80053F1Fu
 #define D0 0u
 #define D3 3u
 #define WCAP_FMT_OVERRIDE 0x10u
-#define WCAP_AMP_OVERRIDE 0x08u
+#define WC_DELAY(samples) ((uint32_t)(samples) << 16)
 #define PINCAP_HP_DRIVE 0x08u
-#define PINCAP_VREF_MIC 0x00003700u /* Hi-Z, 50 %, ground, 80 % */
+#define PINCAP_VREF_MIC 0x00003700u /* Hi-Z, 50 %, ground, 80 %, 100 % */
+#define PINCAP_VREF_LINE 0x00000300u /* Hi-Z, 50 % */
 #define PINCTL_MASK 0xE7u /* HP, out, in, VRef[2:0] */
 #define EAPD_MASK 0x07u   /* BTL, EAPD, L-R swap */
 #define EAPD_RESET 0x02u  /* external amplifier on, as firmware leaves it */
 #define FMT_RESET 0x0011u /* 48 kHz / 16 / 2 */
 
 #define WC(type) ((uint32_t)(type) << 20)
-#define WC_CONV (HDA_WCAP_POWER | WCAP_FMT_OVERRIDE | WCAP_AMP_OVERRIDE | \
+#define WC_CONV (HDA_WCAP_POWER | WCAP_FMT_OVERRIDE | HDA_WCAP_AMP_OVERRIDE | \
 		 HDA_WCAP_STEREO)
-#define WC_WIDGET (HDA_WCAP_POWER | WCAP_AMP_OVERRIDE | HDA_WCAP_STEREO)
+#define WC_WIDGET (HDA_WCAP_POWER | HDA_WCAP_STEREO)
 
 /* The fixed shape of each node: what the silicon is. */
 struct node_desc {
 	uint32_t wcaps;
+	uint32_t amp_in, amp_out; /* own caps, with HDA_WCAP_AMP_OVERRIDE */
 	uint32_t pincaps;
 	uint32_t config_default;
 	uint8_t nconn;
@@ -124,29 +151,35 @@ struct node_desc {
  */
 static const struct node_desc desc[NODE_COUNT] = {
 	[NID_DAC0] = {
-		.wcaps = WC(HDA_WID_AUD_OUT) | WC_CONV | HDA_WCAP_OUT_AMP,
+		.wcaps = WC(HDA_WID_AUD_OUT) | WC_CONV | HDA_WCAP_OUT_AMP |
+			 WC_DELAY(3),
+		.amp_out = DAC_AMP_OUT,
 	},
 	[NID_DAC1] = {
-		.wcaps = WC(HDA_WID_AUD_OUT) | WC_CONV | HDA_WCAP_OUT_AMP,
+		.wcaps = WC(HDA_WID_AUD_OUT) | WC_CONV | HDA_WCAP_OUT_AMP |
+			 WC_DELAY(3),
+		.amp_out = DAC_AMP_OUT,
 	},
 	[NID_ADC0] = {
 		.wcaps = WC(HDA_WID_AUD_IN) | WC_CONV | HDA_WCAP_IN_AMP |
-			 HDA_WCAP_CONN_LIST,
+			 HDA_WCAP_CONN_LIST | WC_DELAY(4),
+		.amp_in = ADC_AMP_IN,
 		.nconn = 1, .conn = { NID_SEL0 },
 	},
 	[NID_ADC1] = {
 		.wcaps = WC(HDA_WID_AUD_IN) | WC_CONV | HDA_WCAP_IN_AMP |
-			 HDA_WCAP_CONN_LIST,
+			 HDA_WCAP_CONN_LIST | WC_DELAY(4),
+		.amp_in = ADC_AMP_IN,
 		.nconn = 1, .conn = { NID_SEL1 },
 	},
 	[NID_MIX0] = {
 		.wcaps = WC(HDA_WID_AUD_MIX) | WC_WIDGET | HDA_WCAP_IN_AMP |
-			 HDA_WCAP_OUT_AMP | HDA_WCAP_CONN_LIST,
+			 HDA_WCAP_OUT_AMP | HDA_WCAP_CONN_LIST | WC_DELAY(1),
 		.nconn = 1, .conn = { NID_DAC0 },
 	},
 	[NID_MIX1] = {
 		.wcaps = WC(HDA_WID_AUD_MIX) | WC_WIDGET | HDA_WCAP_IN_AMP |
-			 HDA_WCAP_OUT_AMP | HDA_WCAP_CONN_LIST,
+			 HDA_WCAP_OUT_AMP | HDA_WCAP_CONN_LIST | WC_DELAY(1),
 		.nconn = 1, .conn = { NID_DAC1 },
 	},
 	[NID_LINEOUT] = {
@@ -167,12 +200,12 @@ static const struct node_desc desc[NODE_COUNT] = {
 	},
 	[NID_SEL0] = {
 		.wcaps = WC(HDA_WID_AUD_SEL) | WC_WIDGET | HDA_WCAP_OUT_AMP |
-			 HDA_WCAP_CONN_LIST,
+			 HDA_WCAP_CONN_LIST | WC_DELAY(2),
 		.nconn = 2, .conn = { NID_MIC, NID_LINEIN },
 	},
 	[NID_SEL1] = {
 		.wcaps = WC(HDA_WID_AUD_SEL) | WC_WIDGET | HDA_WCAP_OUT_AMP |
-			 HDA_WCAP_CONN_LIST,
+			 HDA_WCAP_CONN_LIST | WC_DELAY(2),
 		.nconn = 2, .conn = { NID_LINEIN, NID_MIC },
 	},
 	[NID_MIC] = {
@@ -184,7 +217,7 @@ static const struct node_desc desc[NODE_COUNT] = {
 	},
 	[NID_LINEIN] = {
 		.wcaps = WC(HDA_WID_PIN) | WC_WIDGET | HDA_WCAP_IN_AMP,
-		.pincaps = HDA_PINCAP_IN,
+		.pincaps = HDA_PINCAP_IN | PINCAP_VREF_LINE,
 		.config_default = 0x01813040u, /* rear blue line in */
 	},
 };
@@ -192,6 +225,8 @@ static const struct node_desc desc[NODE_COUNT] = {
 /* What the driver can program: reset by power-on and FUNCTION_RESET. */
 struct node_state {
 	uint8_t power;    /* setting, D0..D3 */
+	uint8_t actual;   /* the state the node is in */
+	unsigned settle;  /* GET_POWER_STATE reads until actual = power */
 	uint8_t conn_sel;
 	uint8_t stream;   /* [7:4] tag, [3:0] first channel */
 	uint16_t fmt;
@@ -213,6 +248,9 @@ struct emitted {
 };
 
 struct emu_codec {
+	unsigned power_settle; /* see emu_codec_config */
+	bool silent_param_on;
+	uint8_t silent_param;
 	struct node_state n[NODE_COUNT];
 	bool present[NODE_COUNT]; /* jack presence: physical, survives reset */
 	uint64_t frames[NODE_COUNT];
@@ -248,19 +286,34 @@ static bool is_pin(unsigned nid)
 	return is_widget(nid) && HDA_WCAP_TYPE(desc[nid].wcaps) == HDA_WID_PIN;
 }
 
+/* The caps an amp works with: its own with amp override, else the
+ * AFG's; 0 when the widget has no such amp. */
+static uint32_t amp_caps(unsigned nid, bool output)
+{
+	const struct node_desc *d = &desc[nid];
+
+	if (!(d->wcaps & (output ? HDA_WCAP_OUT_AMP : HDA_WCAP_IN_AMP)))
+		return 0;
+	if (d->wcaps & HDA_WCAP_AMP_OVERRIDE)
+		return output ? d->amp_out : d->amp_in;
+	return output ? AFG_AMP_OUT : AFG_AMP_IN;
+}
+
 static void reset_state(emu_codec *c)
 {
 	unsigned nid;
 
 	memset(c->n, 0, sizeof(c->n));
-	c->n[NID_AFG].power = D3;
+	c->n[NID_AFG].power = c->n[NID_AFG].actual = D3;
 	for (nid = NID_AFG + 1; nid < NODE_COUNT; nid++) {
 		struct node_state *s = &c->n[nid];
+		uint8_t out = HDA_AMP_MUTE | HDA_AMPCAP_OFFSET(amp_caps(nid, true));
+		uint8_t in = HDA_AMP_MUTE | HDA_AMPCAP_OFFSET(amp_caps(nid, false));
 
-		s->power = D0;
+		s->power = s->actual = D0;
 		s->fmt = FMT_RESET;
-		s->amp_out[0] = s->amp_out[1] = AMP_RESET;
-		s->amp_in[0] = s->amp_in[1] = AMP_RESET;
+		s->amp_out[0] = s->amp_out[1] = out;
+		s->amp_in[0] = s->amp_in[1] = in;
 		s->config_default = desc[nid].config_default;
 	}
 	c->n[NID_LINEOUT].eapd = EAPD_RESET;
@@ -310,6 +363,9 @@ hda_status emu_codec_create(const emu_codec_config *config, emu_codec **codec,
 		emu_set_err(err, errlen, "codec: out of memory");
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
 	}
+	c->power_settle = config->power_settle;
+	c->silent_param_on = config->silent_param_on;
+	c->silent_param = config->silent_param;
 	reset_state(c);
 	/* Jacks at power-on: line-out and mic plugged in, headphones not,
 	 * so a headphone plug-in is the natural first jack event. */
@@ -359,7 +415,7 @@ void emu_codec_destroy(emu_codec *codec)
 
 static bool powered(const emu_codec *c, unsigned nid)
 {
-	return c->n[NID_AFG].power == D0 && c->n[nid].power == D0;
+	return c->n[NID_AFG].actual == D0 && c->n[nid].actual == D0;
 }
 
 static uint32_t get_parameter(const emu_codec *c, unsigned nid,
@@ -394,8 +450,9 @@ static uint32_t get_parameter(const emu_codec *c, unsigned nid,
 		case HDA_PAR_POWER_STATE:
 			return POWER_STATES;
 		case HDA_PAR_AMP_IN_CAP:
+			return AFG_AMP_IN; /* the defaults for widgets */
 		case HDA_PAR_AMP_OUT_CAP:
-			return AMP_CAPS; /* the AFG's defaults for widgets */
+			return AFG_AMP_OUT;
 		default:
 			return 0;
 		}
@@ -409,10 +466,10 @@ static uint32_t get_parameter(const emu_codec *c, unsigned nid,
 		return is_converter(nid) ? STREAM_FMTS : 0;
 	case HDA_PAR_PIN_CAP:
 		return d->pincaps;
-	case HDA_PAR_AMP_IN_CAP:
-		return (d->wcaps & HDA_WCAP_IN_AMP) ? AMP_CAPS : 0;
+	case HDA_PAR_AMP_IN_CAP: /* own caps only with amp override */
+		return (d->wcaps & HDA_WCAP_AMP_OVERRIDE) ? amp_caps(nid, false) : 0;
 	case HDA_PAR_AMP_OUT_CAP:
-		return (d->wcaps & HDA_WCAP_OUT_AMP) ? AMP_CAPS : 0;
+		return (d->wcaps & HDA_WCAP_AMP_OVERRIDE) ? amp_caps(nid, true) : 0;
 	case HDA_PAR_CONNLIST_LEN:
 		return d->nconn; /* short form: bit 7 clear */
 	case HDA_PAR_POWER_STATE:
@@ -434,14 +491,31 @@ static uint32_t get_connect_list(unsigned nid, unsigned start)
 	return r;
 }
 
-static uint32_t get_power(const emu_codec *c, unsigned nid)
+/* A read is what moves a transition on (see the top of the file). */
+static uint32_t get_power(emu_codec *c, unsigned nid)
 {
-	unsigned setting = c->n[nid].power;
-	unsigned actual = setting;
+	struct node_state *s = &c->n[nid];
+	unsigned actual;
 
-	if (nid != NID_AFG && c->n[NID_AFG].power > actual)
-		actual = c->n[NID_AFG].power;
-	return (actual << 4) | setting;
+	if (s->settle && c->power_settle != EMU_POWER_SETTLE_NEVER &&
+	    --s->settle == 0)
+		s->actual = s->power;
+	actual = s->actual;
+	if (nid != NID_AFG && c->n[NID_AFG].actual > actual)
+		actual = c->n[NID_AFG].actual;
+	return (actual << 4) | s->power;
+}
+
+static void set_power(emu_codec *c, unsigned nid, unsigned state)
+{
+	struct node_state *s = &c->n[nid];
+
+	if (state == s->power)
+		return; /* no change, no new transition */
+	s->power = (uint8_t)state;
+	s->settle = c->power_settle;
+	if (s->settle == 0)
+		s->actual = s->power;
 }
 
 static uint32_t get_amp(const emu_codec *c, unsigned nid, uint16_t payload)
@@ -597,7 +671,7 @@ static uint32_t verb12(emu_codec *c, unsigned nid, unsigned verb,
 		if ((nid == NID_AFG ||
 		     (desc[nid].wcaps & HDA_WCAP_POWER)) &&
 		    (payload & 0xF) <= D3)
-			c->n[nid].power = payload & 0xF;
+			set_power(c, nid, payload & 0xF);
 		return 0;
 	case HDA_VERB_FUNCTION_RESET:
 		/* Every programmable value back to its reset value; jacks,
@@ -622,6 +696,9 @@ bool emu_codec_verb(emu_codec *codec, uint32_t cmd, uint32_t *response)
 
 	if (!codec || !response)
 		return false;
+	if (codec->silent_param_on && (cmd & 0xFFF00) == (HDA_VERB_GET_PARAMETER << 8) &&
+	    (cmd & 0xFF) == codec->silent_param)
+		return false;
 	if (nid < NODE_COUNT) {
 		/* 12-bit verbs are 0x7xx (set) and 0xFxx (get); every other
 		 * top nibble is a 4-bit verb with a 16-bit payload. */
@@ -644,19 +721,57 @@ static unsigned conv_channels(unsigned first, unsigned stream_ch)
 	return stream_ch - first < CONV_CH ? stream_ch - first : CONV_CH;
 }
 
-/* A muted channel is silent; an unmuted one passes unchanged. */
-static void apply_mute(int32_t *buf, size_t frames, unsigned channels,
-		       const uint8_t amp[2])
+/*
+ * One amplifier on a block of samples: a muted channel is silent; an
+ * unmuted one is scaled by (gain - offset) steps of the caps' step size,
+ * gain clamped to the caps' range, the result rounded to the stream's
+ * `bits` and saturated there, as a converter of that width carries it.  At
+ * the 0 dB gain samples pass unchanged (bit-exact tests rely on it).
+ * Widgets without that amp (caps 0) pass everything.
+ */
+static void apply_amp(int32_t *buf, size_t frames, unsigned channels,
+		      const uint8_t amp[2], uint32_t caps, unsigned bits)
 {
+	double lsb = ldexp(1.0, 32 - (int)bits); /* MSB-aligned: one step */
+	double top = ldexp(1.0, 31) - lsb, bottom = -ldexp(1.0, 31);
 	unsigned ch;
 	size_t f;
 
+	if (caps == 0)
+		return;
 	for (ch = 0; ch < channels && ch < CONV_CH; ch++) {
-		if (!(amp[ch] & HDA_AMP_MUTE))
+		unsigned gain = amp[ch] & HDA_AMP_GAIN_MASK;
+		double db, k;
+
+		if (amp[ch] & HDA_AMP_MUTE) {
+			for (f = 0; f < frames; f++)
+				buf[f * channels + ch] = 0;
 			continue;
-		for (f = 0; f < frames; f++)
-			buf[f * channels + ch] = 0;
+		}
+		if (gain > HDA_AMPCAP_NSTEPS(caps))
+			gain = HDA_AMPCAP_NSTEPS(caps);
+		if (gain == HDA_AMPCAP_OFFSET(caps))
+			continue;
+		db = ((double)gain - HDA_AMPCAP_OFFSET(caps)) *
+		     HDA_AMPCAP_STEP_QDB(caps) / 4.0;
+		k = pow(10.0, db / 20.0);
+		for (f = 0; f < frames; f++) {
+			double v = nearbyint(buf[f * channels + ch] * k / lsb) * lsb;
+
+			buf[f * channels + ch] =
+				(int32_t)(v > top ? top : v < bottom ? bottom : v);
+		}
 	}
+}
+
+/* Amp `output` (else input index 0) of node nid on a block. */
+static void amp(const emu_codec *c, unsigned nid, bool output, int32_t *buf,
+		size_t frames, unsigned channels, unsigned bits)
+{
+	const struct node_state *s = &c->n[nid];
+
+	apply_amp(buf, frames, channels, output ? s->amp_out : s->amp_in,
+		  amp_caps(nid, output), bits);
 }
 
 static void emit_loopback(struct emitted *e, const int32_t *buf,
@@ -697,9 +812,9 @@ static void route_to_pin(emu_codec *c, unsigned pin_idx, unsigned dac,
 	if (!powered(c, pin) || !powered(c, mix))
 		return;
 	memcpy(c->pin_buf, c->conv_buf, frames * channels * sizeof(int32_t));
-	apply_mute(c->pin_buf, frames, channels, c->n[mix].amp_in);
-	apply_mute(c->pin_buf, frames, channels, c->n[mix].amp_out);
-	apply_mute(c->pin_buf, frames, channels, p->amp_out);
+	amp(c, mix, false, c->pin_buf, frames, channels, bits);
+	amp(c, mix, true, c->pin_buf, frames, channels, bits);
+	amp(c, pin, true, c->pin_buf, frames, channels, bits);
 	emu_sink_write(c->sink[pin], c->pin_buf, frames, channels, rate, bits);
 	emit_loopback(&c->emitted[pin_idx], c->pin_buf, frames, channels, rate,
 		      bits);
@@ -755,7 +870,7 @@ static void render_chunk(emu_codec *c, uint8_t tag, uint16_t fmt,
 				c->conv_buf[f * n + ch] =
 					c->stream_buf[f * stream_ch + first +
 						      ch];
-		apply_mute(c->conv_buf, frames, n, s->amp_out);
+		amp(c, dac, true, c->conv_buf, frames, n, bits);
 		for (p = 0; p < sizeof(out_pins); p++)
 			route_to_pin(c, p, dac, frames, n, rate, bits);
 	}
@@ -815,8 +930,8 @@ static void adc_input(emu_codec *c, unsigned adc, size_t frames,
 		emu_source_read(c->source[pin], c->conv_buf, frames, channels,
 				rate, bits);
 	}
-	apply_mute(c->conv_buf, frames, channels, c->n[pin].amp_in);
-	apply_mute(c->conv_buf, frames, channels, c->n[sel].amp_out);
+	amp(c, pin, false, c->conv_buf, frames, channels, bits);
+	amp(c, sel, true, c->conv_buf, frames, channels, bits);
 }
 
 static void capture_chunk(emu_codec *c, uint8_t tag, uint16_t fmt,
@@ -838,7 +953,7 @@ static void capture_chunk(emu_codec *c, uint8_t tag, uint16_t fmt,
 		if (n == 0)
 			continue;
 		adc_input(c, adc, frames, n, rate, bits);
-		apply_mute(c->conv_buf, frames, n, s->amp_in);
+		amp(c, adc, false, c->conv_buf, frames, n, bits);
 		for (f = 0; f < frames; f++)
 			for (ch = 0; ch < n; ch++)
 				c->stream_buf[f * stream_ch + first + ch] =

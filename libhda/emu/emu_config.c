@@ -38,6 +38,7 @@ void emu_ctrl_config_default(emu_ctrl_config *config)
 	config->dma_bytes = (size_t)64 << 20;
 	config->irq_wait_ms = 1000;
 	config->map_regs = true;
+	config->codec.power_settle = EMU_POWER_SETTLE_DEFAULT;
 }
 
 void emu_ctrl_config_release(emu_ctrl_config *config)
@@ -46,7 +47,8 @@ void emu_ctrl_config_release(emu_ctrl_config *config)
 		return;
 	free(config->strings);
 	config->strings = NULL;
-	config->codec = (emu_codec_config){0};
+	config->codec.lineout = config->codec.hp = NULL;
+	config->codec.mic = config->codec.linein = NULL;
 }
 
 static int parse_uint(const char *key, const char *v, unsigned lo,
@@ -113,6 +115,41 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 	return 0;
 }
 
+/* The codec model's options: power_settle=N|never, silent_param=ID
+ * (ID decimal or 0x hex, as parameter ids are usually written). */
+static int parse_codec_model(emu_ctrl_config *cfg, const char *key,
+			     const char *v, char *err, size_t errlen)
+{
+	unsigned u;
+
+	if (!strcmp(key, "power_settle")) {
+		if (!strcmp(v, "never")) {
+			cfg->codec.power_settle = EMU_POWER_SETTLE_NEVER;
+			return 0;
+		}
+		if (parse_uint(key, v, 0, 1000, &u, err, errlen))
+			return -EINVAL;
+		cfg->codec.power_settle = u;
+		return 0;
+	}
+	{
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(v, &end, 0);
+		if (*v < '0' || *v > '9' || *end || errno || n > 0xFF) {
+			emu_set_err(err, errlen,
+				    "emu option '%s': expected a parameter id 0..0xFF, got '%s'",
+				    key, v);
+			return -EINVAL;
+		}
+		cfg->codec.silent_param_on = true;
+		cfg->codec.silent_param = (uint8_t)n;
+		return 0;
+	}
+}
+
 /* Copy the four codec spec strings into one buffer the config owns. */
 static int own_strings(emu_ctrl_config *cfg)
 {
@@ -172,6 +209,8 @@ static int parse_option(emu_ctrl_config *cfg, char *key, char *v, char *err,
 	if (!strcmp(key, "mapregs"))
 		return parse_choice(key, v, "off", "on", &cfg->map_regs, err,
 				    errlen);
+	if (!strcmp(key, "power_settle") || !strcmp(key, "silent_param"))
+		return parse_codec_model(cfg, key, v, err, errlen);
 	if (!strcmp(key, "fault"))
 		return parse_faults(v, &cfg->faults, err, errlen);
 	if (!strcmp(key, "lineout") || !strcmp(key, "hp") ||
