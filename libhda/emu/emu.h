@@ -52,8 +52,13 @@ void emu_fmt_pack(uint16_t fmt, const int32_t *samples, uint8_t *mem,
 typedef struct emu_mem emu_mem;
 
 #define EMU_MEM_BUS_BASE 0x100000000ull /* above 4 GiB: exercises 64OK */
+#define EMU_MEM_LOW_BUS_BASE 0x10000000ull /* 256 MiB: the optional low part */
 
-hda_status emu_mem_create(size_t bytes, emu_mem **mem);
+/* `bytes` of memory at EMU_MEM_BUS_BASE, plus `low_bytes` (may be 0) at
+ * EMU_MEM_LOW_BUS_BASE, below 4 GiB; allocations try the low part first,
+ * as a machine's allocator hands out 32-bit-reachable memory while it
+ * lasts. */
+hda_status emu_mem_create(size_t bytes, size_t low_bytes, emu_mem **mem);
 void emu_mem_destroy(emu_mem *mem);
 /* Contiguous, page aligned, zeroed; INSUFFICIENT_RESOURCES when full. */
 hda_status emu_mem_alloc(emu_mem *mem, size_t size, void **host,
@@ -176,6 +181,8 @@ typedef struct emu_ctrl_config {
 	unsigned tick_us;
 	unsigned fifo_bytes;
 	size_t dma_bytes;
+	size_t dma_low_bytes; /* DMA memory below 4 GiB (emu_mem_create) */
+	bool dma64;           /* GCAP.64OK; default true */
 	uint32_t faults; /* bit per hda_emu_fault armed at creation */
 	/* Manual clock: after a step raises the interrupt line, advance waits
 	 * up to this long (real time) for the handler to lower it, as the

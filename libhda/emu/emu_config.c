@@ -38,6 +38,7 @@ void emu_ctrl_config_default(emu_ctrl_config *config)
 	config->dma_bytes = (size_t)64 << 20;
 	config->irq_wait_ms = 1000;
 	config->map_regs = true;
+	config->dma64 = true;
 	config->codec.power_settle = EMU_POWER_SETTLE_DEFAULT;
 }
 
@@ -209,6 +210,15 @@ static int parse_option(emu_ctrl_config *cfg, char *key, char *v, char *err,
 	if (!strcmp(key, "mapregs"))
 		return parse_choice(key, v, "off", "on", &cfg->map_regs, err,
 				    errlen);
+	if (!strcmp(key, "64ok"))
+		return parse_choice(key, v, "off", "on", &cfg->dma64, err,
+				    errlen);
+	if (!strcmp(key, "dma_low_mb")) {
+		if (parse_uint(key, v, 0, 1024, &u, err, errlen))
+			return -EINVAL;
+		cfg->dma_low_bytes = (size_t)u << 20;
+		return 0;
+	}
 	if (!strcmp(key, "power_settle") || !strcmp(key, "silent_param"))
 		return parse_codec_model(cfg, key, v, err, errlen);
 	if (!strcmp(key, "fault"))

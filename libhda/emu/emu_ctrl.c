@@ -48,6 +48,7 @@ struct emu_ctrl {
 	uint32_t sd_mask; /* one bit per stream descriptor */
 	bool manual;
 	bool map_regs;    /* emu_ctrl_map32 hands out pointers */
+	bool dma64;       /* GCAP.64OK */
 	uint64_t tick_ns;
 	unsigned fifo_config;
 
@@ -264,7 +265,7 @@ static void walclk_store(emu_ctrl *c, uint32_t v)
 static void regs_defaults(emu_ctrl *c)
 {
 	uint16_t gcap = (uint16_t)(c->oss << 12 | c->iss << 8 | c->bss << 3 |
-				   HDA_GCAP_64OK); /* NSDO 0: one SDO */
+				   (c->dma64 ? HDA_GCAP_64OK : 0)); /* NSDO 0: one SDO */
 
 	for (uint32_t o = 0; o < HDA_SD_BASE; o++)
 		if (o < HDA_WALCLK || o >= HDA_WALCLK + 4)
@@ -734,6 +735,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 	c->sd_mask = (uint32_t)((1ull << c->n_sd) - 1);
 	c->manual = config->manual_clock;
 	c->map_regs = config->map_regs;
+	c->dma64 = config->dma64;
 	c->tick_ns = (uint64_t)config->tick_us * NS_PER_US;
 	c->fifo_config = config->fifo_bytes;
 	c->faults = config->faults;
@@ -750,7 +752,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 		emu_set_err(err, errlen, "emu: out of memory");
 		goto fail;
 	}
-	st = emu_mem_create(config->dma_bytes, &c->mem);
+	st = emu_mem_create(config->dma_bytes, config->dma_low_bytes, &c->mem);
 	if (st) {
 		emu_set_err(err, errlen,
 			    "emu: cannot map %zu bytes of DMA memory",

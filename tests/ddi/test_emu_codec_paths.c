@@ -3,8 +3,9 @@
  * Codec programming against the emulator's real-codec-faithful model
  * (hda_codec.h): amp caps taken from the function group for widgets without
  * amp override, so that a path plays at 0 dB; power states that settle only
- * after a delay; VRef on capture pins; codec reads that fail; and the
- * pipeline delay of a path.  Manual clock throughout.
+ * after a delay; VRef on capture pins; codec reads that fail; the pipeline
+ * delay of a path; and DMA buffers that a controller without 64OK cannot
+ * reach.  Manual clock throughout.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #define AMP_GET_LEFT 0x2000u
 
 #define NS_PER_MS 1000000ull
+#define GiB (1ull << 32)
 
 static uint32_t verb(hda_bus *bus, uint32_t cmd)
 {
@@ -250,6 +252,64 @@ static void path_delay(void **state)
 	hda_bus_close(bus);
 }
 
+/* ---- 64OK ------------------------------------------------------------------------ */
+
+/* Allocate `bytes` on a fresh render engine; report the status and where
+ * the data landed. */
+static hda_status try_buffer(hda_bus *bus, size_t bytes, uint64_t *bus_addr, hda_engine *e)
+{
+	hda_mdl *mdl;
+	size_t size;
+	uint8_t id;
+	uint32_t fifo;
+	uint16_t conv;
+	hda_status st;
+
+	assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, e, &conv));
+	st = hda_allocate_dma_buffer(bus, *e, bytes, &mdl, &size, &id, &fifo);
+	if (st == HDA_STATUS_SUCCESS)
+		*bus_addr = mdl->pages[mdl->page_count - 1].bus;
+	return st;
+}
+
+static void dma64(void **state)
+{
+	hda_bus *bus;
+	hda_engine small, big, cont;
+	hda_mdl *mdl;
+	hda_bdl_entry *bdl;
+	uint64_t at = 0;
+	uint16_t conv;
+
+	(void)state;
+	/* Without 64OK and without memory below 4 GiB the controller's rings
+	 * cannot be placed. */
+	assert_status(hda_bus_open("emu:clock=manual,64ok=off", &bus),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+
+	/* 1 MiB below 4 GiB: a small buffer fits there and is accepted; a
+	 * 2 MiB one lands above 4 GiB and is refused. */
+	assert_ok(hda_bus_open("emu:clock=manual,64ok=off,dma_low_mb=1", &bus));
+	assert_ok(try_buffer(bus, 1920, &at, &small));
+	assert_true(at < GiB);
+	assert_status(try_buffer(bus, 2u << 20, &at, &big), HDA_STATUS_INSUFFICIENT_RESOURCES);
+	/* The contiguous buffer goes through the same check. */
+	assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &cont, &conv));
+	assert_status(hda_allocate_contiguous_dma_buffer(bus, cont, 2u << 20, &mdl, &bdl),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	/* The refusal left nothing behind: a small one still fits. */
+	assert_ok(hda_free_dma_buffer(bus, small));
+	assert_ok(hda_allocate_contiguous_dma_buffer(bus, cont, 1920, &mdl, &bdl));
+	assert_true(mdl->pages[0].bus < GiB);
+	hda_bus_close(bus);
+
+	/* The same memory with 64OK: the 2 MiB buffer above 4 GiB is fine. */
+	assert_ok(hda_bus_open("emu:clock=manual,dma_low_mb=1", &bus));
+	assert_ok(try_buffer(bus, 2u << 20, &at, &big));
+	assert_true(at >= GiB);
+	hda_bus_close(bus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +321,7 @@ int main(void)
 		cmocka_unit_test(failed_discovery_read),
 		cmocka_unit_test(codec_silent_enable),
 		cmocka_unit_test(path_delay),
+		cmocka_unit_test(dma64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

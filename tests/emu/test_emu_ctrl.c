@@ -811,7 +811,7 @@ static void test_mem(void **state)
 	uint64_t a, b, cc;
 
 	(void)state;
-	assert_int_equal(emu_mem_create(16 * HDA_PAGE_SIZE, &m), 0);
+	assert_int_equal(emu_mem_create(16 * HDA_PAGE_SIZE, 0, &m), 0);
 	assert_int_equal(emu_mem_alloc(m, 5000, &ha, &a), 0); /* 2 pages */
 	assert_int_equal(emu_mem_alloc(m, 1, &hb, &b), 0);
 	assert_int_equal(a, EMU_MEM_BUS_BASE);
