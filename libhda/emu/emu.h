@@ -101,15 +101,20 @@ void emu_source_destroy(emu_source *source); /* NULL ok */
 
 /*
  * Node map of the emulated codec (vendor 0x1d170001, codec address 0):
- *   0x01 audio function group, nodes 0x02..0x0D
- *   0x02, 0x03  DACs (stereo, out amp)
- *   0x04, 0x05  ADCs, connected to selectors 0x0A and 0x0B
- *   0x06, 0x07  mixers with one input each: 0x02 and 0x03
+ *   0x01 audio function group, nodes 0x02..0x0D; its amp caps are the
+ *        default of every widget without amp override
+ *   0x02, 0x03  DACs (stereo, out amp with override, delay 3)
+ *   0x04, 0x05  ADCs (in amp with override, delay 4), connected to
+ *               selectors 0x0A and 0x0B
+ *   0x06, 0x07  mixers with one input each: 0x02 and 0x03 (delay 1)
  *   0x08  line-out pin, connections [0x06, 0x07], EAPD, presence detect
  *   0x09  headphone pin, connections [0x07, 0x06], presence detect
  *   0x0A, 0x0B  selectors, connections [0x0C, 0x0D] and [0x0D, 0x0C]
- *   0x0C  mic pin (input, presence detect)
- *   0x0D  line-in pin (input)
+ *               (delay 2)
+ *   0x0C  mic pin (input, presence detect, VRef Hi-Z/50/ground/80/100 %)
+ *   0x0D  line-in pin (input, VRef Hi-Z/50 %)
+ * Widgets other than the converters have no amp override; all have power
+ * control.
  */
 typedef struct emu_codec emu_codec;
 
