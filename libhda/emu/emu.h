@@ -8,7 +8,12 @@
  *                   device thread, SSYNC, fault injection
  *   emu_stream.c    one stream descriptor: BDL walk, FIFO, LPIB, position
  *                   buffer, IOC
- *   emu_codec.c     the codec: verbs, widget graph, converters, pins
+ *   emu_codec.c     the codec: widget graph, reset, jacks, unsolicited
+ *                   responses, ground truth (model decisions at its top)
+ *   emu_codec_verbs.c  the codec's verb decoding: parameters, power, amps
+ *   emu_codec_audio.c  the codec's samples: converters, amps, mixers,
+ *                   pins and endpoints, loopback
+ *   emu_codec_model.h  what the three codec files share
  *   emu_endpoint.c  what is plugged into pins: sinks and sources
  *   plat_emu.c      the hda_plat_ops backend and the hda_emu.h API
  *
