@@ -116,39 +116,41 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 	return 0;
 }
 
-/* The codec model's options: power_settle=N|never, silent_param=ID
- * (ID decimal or 0x hex, as parameter ids are usually written). */
-static int parse_codec_model(emu_ctrl_config *cfg, const char *key,
-			     const char *v, char *err, size_t errlen)
+/* power_settle=N|never: GET_POWER_STATE reads before a new power state
+ * takes effect. */
+static int parse_power_settle(const char *key, const char *v, unsigned *out,
+			      char *err, size_t errlen)
 {
-	unsigned u;
-
-	if (!strcmp(key, "power_settle")) {
-		if (!strcmp(v, "never")) {
-			cfg->codec.power_settle = EMU_POWER_SETTLE_NEVER;
-			return 0;
-		}
-		if (parse_uint(key, v, 0, 1000, &u, err, errlen))
-			return -EINVAL;
-		cfg->codec.power_settle = u;
+	if (!strcmp(v, "never")) {
+		*out = EMU_POWER_SETTLE_NEVER;
 		return 0;
 	}
-	{
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = strtoul(v, &end, 0);
-		if (*v < '0' || *v > '9' || *end || errno || n > 0xFF) {
-			emu_set_err(err, errlen,
-				    "emu option '%s': expected a parameter id 0..0xFF, got '%s'",
-				    key, v);
-			return -EINVAL;
-		}
-		cfg->codec.silent_param_on = true;
-		cfg->codec.silent_param = (uint8_t)n;
+	if (parse_uint(key, v, 0, 1000, out, NULL, 0) == 0)
 		return 0;
+	emu_set_err(err, errlen, "emu option '%s': expected 0..1000 or never, got '%s'",
+		    key, v);
+	return -EINVAL;
+}
+
+/* silent_param=ID: decimal or 0x hex, as parameter ids are usually
+ * written. */
+static int parse_param_id(const char *key, const char *v,
+			  emu_codec_config *codec, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (*v < '0' || *v > '9' || *end || errno || n > 0xFF) {
+		emu_set_err(err, errlen,
+			    "emu option '%s': expected a parameter id 0..0xFF, got '%s'",
+			    key, v);
+		return -EINVAL;
 	}
+	codec->silent_param_on = true;
+	codec->silent_param = (uint8_t)n;
+	return 0;
 }
 
 /* Copy the four codec spec strings into one buffer the config owns. */
@@ -219,8 +221,11 @@ static int parse_option(emu_ctrl_config *cfg, char *key, char *v, char *err,
 		cfg->dma_low_bytes = (size_t)u << 20;
 		return 0;
 	}
-	if (!strcmp(key, "power_settle") || !strcmp(key, "silent_param"))
-		return parse_codec_model(cfg, key, v, err, errlen);
+	if (!strcmp(key, "power_settle"))
+		return parse_power_settle(key, v, &cfg->codec.power_settle, err,
+					  errlen);
+	if (!strcmp(key, "silent_param"))
+		return parse_param_id(key, v, &cfg->codec, err, errlen);
 	if (!strcmp(key, "fault"))
 		return parse_faults(v, &cfg->faults, err, errlen);
 	if (!strcmp(key, "lineout") || !strcmp(key, "hp") ||

@@ -310,6 +310,31 @@ static void dma64(void **state)
 	hda_bus_close(bus);
 }
 
+/* ---- the options' errors ------------------------------------------------------ */
+
+static void expect_open_error(const char *uri, const char *msg)
+{
+	char reason[256] = "";
+	hda_bus *bus = NULL;
+
+	assert_status(hda_bus_open_ex(uri, &bus, reason, sizeof(reason)),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_null(bus);
+	if (!strstr(reason, msg))
+		fail_msg("'%s': reason '%s' lacks '%s'", uri, reason, msg);
+}
+
+static void option_errors(void **state)
+{
+	(void)state;
+	expect_open_error("emu:power_settle=soon", "emu option 'power_settle': expected 0..1000 or never, got 'soon'");
+	expect_open_error("emu:power_settle=1001", "'power_settle'");
+	expect_open_error("emu:silent_param=0x100", "emu option 'silent_param': expected a parameter id");
+	expect_open_error("emu:silent_param=-1", "'silent_param'");
+	expect_open_error("emu:64ok=maybe", "emu option '64ok': expected off or on, got 'maybe'");
+	expect_open_error("emu:dma_low_mb=1025", "emu option 'dma_low_mb': expected 0..1024");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +347,7 @@ int main(void)
 		cmocka_unit_test(codec_silent_enable),
 		cmocka_unit_test(path_delay),
 		cmocka_unit_test(dma64),
+		cmocka_unit_test(option_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
