@@ -14,7 +14,12 @@
  *                   (emu_ctrl.h: the state these four share)
  *   emu_stream.c    one stream descriptor: BDL walk, FIFO, LPIB, position
  *                   buffer, IOC
- *   emu_codec.c     the codec: verbs, widget graph, converters, pins
+ *   emu_codec.c     the codec: widget graph, reset, jacks, unsolicited
+ *                   responses, ground truth (model decisions at its top)
+ *   emu_codec_verbs.c  the codec's verb decoding: parameters, power, amps
+ *   emu_codec_audio.c  the codec's samples: converters, amps, mixers,
+ *                   pins and endpoints, loopback
+ *   emu_codec_model.h  what the three codec files share
  *   emu_endpoint.c  what is plugged into pins: sinks and sources
  *   plat_emu.c      the hda_plat_ops backend and the hda_emu.h API
  *
@@ -58,8 +63,13 @@ void emu_fmt_pack(uint16_t fmt, const int32_t *samples, uint8_t *mem,
 typedef struct emu_mem emu_mem;
 
 #define EMU_MEM_BUS_BASE 0x100000000ull /* above 4 GiB: exercises 64OK */
+#define EMU_MEM_LOW_BUS_BASE 0x10000000ull /* 256 MiB: the optional low part */
 
-hda_status emu_mem_create(size_t bytes, emu_mem **mem);
+/* `bytes` of memory at EMU_MEM_BUS_BASE, plus `low_bytes` (may be 0) at
+ * EMU_MEM_LOW_BUS_BASE, below 4 GiB; allocations try the low part first,
+ * as a machine's allocator hands out 32-bit-reachable memory while it
+ * lasts. */
+hda_status emu_mem_create(size_t bytes, size_t low_bytes, emu_mem **mem);
 void emu_mem_destroy(emu_mem *mem);
 /* Contiguous, page aligned, zeroed; INSUFFICIENT_RESOURCES when full. */
 hda_status emu_mem_alloc(emu_mem *mem, size_t size, void **host,
@@ -102,23 +112,38 @@ void emu_source_destroy(emu_source *source); /* NULL ok */
 
 /*
  * Node map of the emulated codec (vendor 0x1d170001, codec address 0):
- *   0x01 audio function group, nodes 0x02..0x0D
- *   0x02, 0x03  DACs (stereo, out amp)
- *   0x04, 0x05  ADCs, connected to selectors 0x0A and 0x0B
- *   0x06, 0x07  mixers with one input each: 0x02 and 0x03
+ *   0x01 audio function group, nodes 0x02..0x0D; its amp caps are the
+ *        default of every widget without amp override
+ *   0x02, 0x03  DACs (stereo, out amp with override, delay 3)
+ *   0x04, 0x05  ADCs (in amp with override, delay 4), connected to
+ *               selectors 0x0A and 0x0B
+ *   0x06, 0x07  mixers with one input each: 0x02 and 0x03 (delay 1)
  *   0x08  line-out pin, connections [0x06, 0x07], EAPD, presence detect
  *   0x09  headphone pin, connections [0x07, 0x06], presence detect
  *   0x0A, 0x0B  selectors, connections [0x0C, 0x0D] and [0x0D, 0x0C]
- *   0x0C  mic pin (input, presence detect)
- *   0x0D  line-in pin (input)
+ *               (delay 2)
+ *   0x0C  mic pin (input, presence detect, VRef Hi-Z/50/ground/80/100 %)
+ *   0x0D  line-in pin (input, VRef Hi-Z/50 %)
+ * Widgets other than the converters have no amp override; all have power
+ * control.
  */
 typedef struct emu_codec emu_codec;
+
+#define EMU_POWER_SETTLE_NEVER 0xFFFFFFFFu
+#define EMU_POWER_SETTLE_DEFAULT 2u /* the URI default */
 
 typedef struct emu_codec_config {
 	const char *lineout; /* sink specs, NULL = default */
 	const char *hp;
 	const char *mic;     /* source specs, NULL = default */
 	const char *linein;
+	/* GET_POWER_STATE reads of a node after a SET_POWER_STATE that
+	 * changed it before its actual state follows: 0 at once (the value
+	 * of a zeroed config), EMU_POWER_SETTLE_NEVER never. */
+	unsigned power_settle;
+	/* When set, GET_PARAMETER silent_param gets no answer on any node. */
+	bool silent_param_on;
+	uint8_t silent_param;
 } emu_codec_config;
 
 hda_status emu_codec_create(const emu_codec_config *config, emu_codec **codec,
@@ -172,6 +197,8 @@ typedef struct emu_ctrl_config {
 	unsigned tick_us;
 	unsigned fifo_bytes;
 	size_t dma_bytes;
+	size_t dma_low_bytes; /* DMA memory below 4 GiB (emu_mem_create) */
+	bool dma64;           /* GCAP.64OK; default true */
 	uint32_t faults; /* bit per hda_emu_fault armed at creation */
 	/* Manual clock: after a step raises the interrupt line, advance waits
 	 * up to this long (real time) for the handler to lower it, as the

@@ -38,6 +38,8 @@ void emu_ctrl_config_default(emu_ctrl_config *config)
 	config->dma_bytes = (size_t)64 << 20;
 	config->irq_wait_ms = 1000;
 	config->map_regs = true;
+	config->dma64 = true;
+	config->codec.power_settle = EMU_POWER_SETTLE_DEFAULT;
 }
 
 void emu_ctrl_config_release(emu_ctrl_config *config)
@@ -46,7 +48,8 @@ void emu_ctrl_config_release(emu_ctrl_config *config)
 		return;
 	free(config->strings);
 	config->strings = NULL;
-	config->codec = (emu_codec_config){0};
+	config->codec.lineout = config->codec.hp = NULL;
+	config->codec.mic = config->codec.linein = NULL;
 }
 
 static int parse_uint(const char *key, const char *v, unsigned lo,
@@ -115,6 +118,43 @@ static int parse_faults(char *v, uint32_t *faults, char *err, size_t errlen)
 	return 0;
 }
 
+/* power_settle=N|never: GET_POWER_STATE reads before a new power state
+ * takes effect. */
+static int parse_power_settle(const char *key, const char *v, unsigned *out,
+			      char *err, size_t errlen)
+{
+	if (!strcmp(v, "never")) {
+		*out = EMU_POWER_SETTLE_NEVER;
+		return 0;
+	}
+	if (parse_uint(key, v, 0, 1000, out, NULL, 0) == 0)
+		return 0;
+	emu_set_err(err, errlen, "emu option '%s': expected 0..1000 or never, got '%s'",
+		    key, v);
+	return -EINVAL;
+}
+
+/* silent_param=ID: decimal or 0x hex, as parameter ids are usually
+ * written. */
+static int parse_param_id(const char *key, const char *v,
+			  emu_codec_config *codec, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (*v < '0' || *v > '9' || *end || errno || n > 0xFF) {
+		emu_set_err(err, errlen,
+			    "emu option '%s': expected a parameter id 0..0xFF, got '%s'",
+			    key, v);
+		return -EINVAL;
+	}
+	codec->silent_param_on = true;
+	codec->silent_param = (uint8_t)n;
+	return 0;
+}
+
 /* Copy the four codec spec strings into one buffer the config owns. */
 static int own_strings(emu_ctrl_config *cfg)
 {
@@ -174,6 +214,20 @@ static int parse_option(emu_ctrl_config *cfg, char *key, char *v, char *err,
 	if (!strcmp(key, "mapregs"))
 		return parse_choice(key, v, "off", "on", &cfg->map_regs, err,
 				    errlen);
+	if (!strcmp(key, "64ok"))
+		return parse_choice(key, v, "off", "on", &cfg->dma64, err,
+				    errlen);
+	if (!strcmp(key, "dma_low_mb")) {
+		if (parse_uint(key, v, 0, 1024, &u, err, errlen))
+			return -EINVAL;
+		cfg->dma_low_bytes = (size_t)u << 20;
+		return 0;
+	}
+	if (!strcmp(key, "power_settle"))
+		return parse_power_settle(key, v, &cfg->codec.power_settle, err,
+					  errlen);
+	if (!strcmp(key, "silent_param"))
+		return parse_param_id(key, v, &cfg->codec, err, errlen);
 	if (!strcmp(key, "fault"))
 		return parse_faults(v, &cfg->faults, err, errlen);
 	if (!strcmp(key, "lineout") || !strcmp(key, "hp") ||

@@ -87,6 +87,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 	c->sd_mask = (uint32_t)((1ull << c->n_sd) - 1);
 	c->manual = config->manual_clock;
 	c->map_regs = config->map_regs;
+	c->dma64 = config->dma64;
 	c->tick_ns = (uint64_t)config->tick_us * NS_PER_US;
 	c->fifo_config = config->fifo_bytes;
 	c->faults = config->faults;
@@ -103,7 +104,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 		emu_set_err(err, errlen, "emu: out of memory");
 		goto fail;
 	}
-	st = emu_mem_create(config->dma_bytes, &c->mem);
+	st = emu_mem_create(config->dma_bytes, config->dma_low_bytes, &c->mem);
 	if (st) {
 		emu_set_err(err, errlen,
 			    "emu: cannot map %zu bytes of DMA memory",

@@ -56,6 +56,7 @@ struct emu_ctrl {
 	uint32_t sd_mask; /* one bit per stream descriptor */
 	bool manual;
 	bool map_regs;    /* emu_ctrl_map32 hands out pointers */
+	bool dma64;       /* GCAP.64OK */
 	uint64_t tick_ns;
 	unsigned fifo_config;
 

@@ -140,7 +140,7 @@ void emu_walclk_store(emu_ctrl *c, uint32_t v)
 void emu_regs_defaults(emu_ctrl *c)
 {
 	uint16_t gcap = (uint16_t)(c->oss << 12 | c->iss << 8 | c->bss << 3 |
-				   HDA_GCAP_64OK); /* NSDO 0: one SDO */
+				   (c->dma64 ? HDA_GCAP_64OK : 0)); /* NSDO 0: one SDO */
 
 	for (uint32_t o = 0; o < HDA_SD_BASE; o++)
 		if (o < HDA_WALCLK || o >= HDA_WALCLK + 4)

@@ -226,6 +226,9 @@ static void path_finish(const graph *g, hda_codec_path *p, hda_path_dir dir)
 	p->converter = dir == HDA_PATH_OUTPUT ? p->nodes[p->depth - 1] : p->nodes[0];
 	p->pin_config = g->w[pin].config;
 	p->device = (hda_pin_device)((p->pin_config >> 20) & 0xF);
+	p->delay_frames = 0;
+	for (unsigned i = 0; i < p->depth; i++)
+		p->delay_frames += HDA_WCAP_DELAY(g->w[p->nodes[i]].caps);
 }
 
 hda_status hda_codec_find_paths(hda_bus *bus, uint8_t codec,
@@ -310,23 +313,121 @@ static hda_status run(hda_bus *bus, batch *b)
 	return st;
 }
 
-/* Gain for 0 dB is the amplifier's offset (amp caps [6:0]). */
-static uint16_t amp_unmute(hda_bus *bus, uint8_t codec, uint8_t nid,
-			   bool output, uint8_t index)
+/*
+ * The caps of one amplifier: the widget's own when it has amp override
+ * (WCAP bit 3), else the audio function group's, which is what the spec
+ * says and what Linux reads (a widget without override answers 0, whose
+ * "0 dB" gain 0 would be the amp's bottom step).
+ */
+static hda_status amp_caps(hda_bus *bus, uint8_t codec, uint8_t afg,
+			   uint8_t nid, uint32_t wcaps, bool output,
+			   uint32_t *caps)
 {
-	uint32_t caps = 0;
+	uint8_t from = (wcaps & HDA_WCAP_AMP_OVERRIDE) ? nid : afg;
 
-	(void)param(bus, codec, nid, output ? HDA_PAR_AMP_OUT_CAP : HDA_PAR_AMP_IN_CAP,
-		    &caps);
-	return (uint16_t)((output ? HDA_AMP_SET_OUTPUT : HDA_AMP_SET_INPUT) |
-			  HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT |
-			  (index << HDA_AMP_SET_INDEX_SHIFT) | (caps & HDA_AMP_GAIN_MASK));
+	return param(bus, codec, from,
+		     output ? HDA_PAR_AMP_OUT_CAP : HDA_PAR_AMP_IN_CAP, caps);
+}
+
+/* SET_AMP_GAIN_MUTE for both sides of one amp, unmuted at 0 dB (the caps'
+ * offset). */
+static hda_status add_unmute(hda_bus *bus, batch *b, uint8_t codec,
+			     uint8_t afg, uint8_t nid, uint32_t wcaps,
+			     bool output, uint8_t index)
+{
+	uint32_t caps;
+	hda_status st = amp_caps(bus, codec, afg, nid, wcaps, output, &caps);
+
+	if (st)
+		return st;
+	add(b, hda_verb4(codec, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
+			 (uint16_t)((output ? HDA_AMP_SET_OUTPUT : HDA_AMP_SET_INPUT) |
+				    HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT |
+				    (index << HDA_AMP_SET_INDEX_SHIFT) |
+				    HDA_AMPCAP_OFFSET(caps))));
+	return HDA_STATUS_SUCCESS;
+}
+
+/*
+ * Wait until node nid is actually in D0 (GET_POWER_STATE [7:4]).  Bounded
+ * by a count of reads 1 ms apart rather than by a deadline: the wait then
+ * lasts at least HDA_POWER_POLLS ms on hardware (Linux allows 500 ms for a
+ * function group), and on a model that settles after a number of reads it
+ * ends the same way however slow the machine is.
+ */
+#define HDA_POWER_POLLS 500
+
+static hda_status wait_d0(hda_bus *bus, uint8_t codec, uint8_t nid)
+{
+	for (unsigned i = 0;; i++) {
+		uint32_t r;
+		hda_status st = hda__verb(bus, hda_verb12(codec, nid,
+							  HDA_VERB_GET_POWER_STATE, 0),
+					  &r);
+
+		if (st)
+			return st;
+		if (HDA_PWR_ACTUAL(r) == 0)
+			return HDA_STATUS_SUCCESS;
+		if (i == HDA_POWER_POLLS)
+			return HDA_STATUS_DEVICE_NOT_READY;
+		hda__delay_us(1000);
+	}
+}
+
+/* Power the AFG and the path's widgets that have power control up to D0,
+ * and wait until each is there: a converter plays only once its node and
+ * the AFG have actually reached D0. */
+static hda_status power_up(hda_bus *bus, const hda_codec_path *path,
+			   uint8_t afg, const uint32_t *wcaps)
+{
+	batch b = {.n = 0};
+	uint8_t c = path->codec;
+	hda_status st;
+
+	add(&b, hda_verb12(c, afg, HDA_VERB_SET_POWER_STATE, 0));
+	for (unsigned i = 0; i < path->depth; i++)
+		if (wcaps[i] & HDA_WCAP_POWER)
+			add(&b, hda_verb12(c, path->nodes[i], HDA_VERB_SET_POWER_STATE, 0));
+	st = run(bus, &b);
+	if (st)
+		return st;
+	st = wait_d0(bus, c, afg);
+	for (unsigned i = 0; st == HDA_STATUS_SUCCESS && i < path->depth; i++)
+		if (wcaps[i] & HDA_WCAP_POWER)
+			st = wait_d0(bus, c, path->nodes[i]);
+	return st;
+}
+
+/*
+ * The input pin's control: IN_EN plus a VRef.  As Linux chooses: a mic
+ * gets the first of 80 %, 50 %, 100 %, ground that its pin caps offer (an
+ * electret capsule needs bias); every other input (line-in, CD) Hi-Z,
+ * because bias on a line source only adds DC.
+ */
+static uint8_t input_pinctl(const hda_codec_path *path, uint32_t pincap)
+{
+	unsigned vref = HDA_PINCAP_VREF(pincap);
+	uint8_t v = HDA_PINCTL_VREF_HIZ;
+
+	if (path->device == HDA_PIN_MIC_IN) {
+		if (vref & HDA_VREFCAP_80)
+			v = HDA_PINCTL_VREF_80;
+		else if (vref & HDA_VREFCAP_50)
+			v = HDA_PINCTL_VREF_50;
+		else if (vref & HDA_VREFCAP_100)
+			v = HDA_PINCTL_VREF_100;
+		else if (vref & HDA_VREFCAP_GRD)
+			v = HDA_PINCTL_VREF_GRD;
+	}
+	return (uint8_t)(HDA_PINCTL_IN_EN | v);
 }
 
 hda_status hda_codec_path_enable(hda_bus *bus, const hda_codec_path *path,
 				 uint8_t stream_id, uint16_t converter_format)
 {
 	batch b = {.n = 0};
+	uint32_t wcaps[HDA_PATH_MAX_DEPTH], pincap;
 	uint8_t c, afg;
 	hda_status st;
 
@@ -337,46 +438,40 @@ hda_status hda_codec_path_enable(hda_bus *bus, const hda_codec_path *path,
 		return HDA_STATUS_INVALID_PARAMETER;
 	c = path->codec;
 	st = find_afg_of(bus, c, &afg);
-	if (st)
-		return st;
-	add(&b, hda_verb12(c, afg, HDA_VERB_SET_POWER_STATE, 0));
-	for (unsigned i = 0; i < path->depth; i++) {
+	for (unsigned i = 0; st == HDA_STATUS_SUCCESS && i < path->depth; i++)
+		st = param(bus, c, path->nodes[i], HDA_PAR_AUDIO_WIDGET_CAP, &wcaps[i]);
+	if (!st)
+		st = param(bus, c, path->pin, HDA_PAR_PIN_CAP, &pincap);
+	if (!st)
+		st = power_up(bus, path, afg, wcaps);
+	for (unsigned i = 0; st == HDA_STATUS_SUCCESS && i < path->depth; i++) {
 		uint8_t nid = path->nodes[i];
-		uint32_t caps = 0, len = 0;
+		uint32_t caps = wcaps[i], len = 0;
+		bool mixer = HDA_WCAP_TYPE(caps) == HDA_WID_AUD_MIX;
 
-		st = param(bus, c, nid, HDA_PAR_AUDIO_WIDGET_CAP, &caps);
-		if (st)
-			return st;
-		if (caps & HDA_WCAP_POWER)
-			add(&b, hda_verb12(c, nid, HDA_VERB_SET_POWER_STATE, 0));
 		if (i + 1 < path->depth && (caps & HDA_WCAP_CONN_LIST)) {
-			(void)param(bus, c, nid, HDA_PAR_CONNLIST_LEN, &len);
+			st = param(bus, c, nid, HDA_PAR_CONNLIST_LEN, &len);
 			/* Mixers sum their inputs and have no selection; every
 			 * other widget with several inputs selects one. */
-			if (HDA_WCAP_TYPE(caps) != HDA_WID_AUD_MIX && (len & 0x7F) > 1)
+			if (!st && !mixer && (len & 0x7F) > 1)
 				add(&b, hda_verb12(c, nid, HDA_VERB_SET_CONNECT_SEL,
 						   path->conn[i]));
-			if (caps & HDA_WCAP_IN_AMP)
-				add(&b, hda_verb4(c, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
-						  amp_unmute(bus, c, nid, false,
-							     HDA_WCAP_TYPE(caps) == HDA_WID_AUD_MIX
-								     ? path->conn[i] : 0)));
+			if (!st && (caps & HDA_WCAP_IN_AMP))
+				st = add_unmute(bus, &b, c, afg, nid, caps, false,
+						mixer ? path->conn[i] : 0);
 		} else if ((caps & HDA_WCAP_IN_AMP) && path->dir == HDA_PATH_INPUT) {
-			add(&b, hda_verb4(c, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
-					  amp_unmute(bus, c, nid, false, 0)));
+			st = add_unmute(bus, &b, c, afg, nid, caps, false, 0);
 		}
-		if (caps & HDA_WCAP_OUT_AMP)
-			add(&b, hda_verb4(c, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
-					  amp_unmute(bus, c, nid, true, 0)));
+		if (!st && (caps & HDA_WCAP_OUT_AMP))
+			st = add_unmute(bus, &b, c, afg, nid, caps, true, 0);
 	}
+	if (st)
+		return st;
 	add(&b, hda_verb12(c, path->converter, HDA_VERB_SET_CHANNEL_STREAMID,
 			   (uint8_t)(stream_id << 4)));
 	add(&b, hda_verb4(c, path->converter, HDA_VERB4_SET_CONVERTER_FORMAT,
 			  converter_format));
 	if (path->dir == HDA_PATH_OUTPUT) {
-		uint32_t pincap = 0;
-
-		(void)param(bus, c, path->pin, HDA_PAR_PIN_CAP, &pincap);
 		add(&b, hda_verb12(c, path->pin, HDA_VERB_SET_PIN_WIDGET_CONTROL,
 				   HDA_PINCTL_OUT_EN |
 					   (path->device == HDA_PIN_HP_OUT ? HDA_PINCTL_HP_EN : 0)));
@@ -384,7 +479,7 @@ hda_status hda_codec_path_enable(hda_bus *bus, const hda_codec_path *path,
 			add(&b, hda_verb12(c, path->pin, HDA_VERB_SET_EAPD, 0x02));
 	} else {
 		add(&b, hda_verb12(c, path->pin, HDA_VERB_SET_PIN_WIDGET_CONTROL,
-				   HDA_PINCTL_IN_EN));
+				   input_pinctl(path, pincap)));
 	}
 	return run(bus, &b);
 }

@@ -77,6 +77,14 @@ static hda_status memory_alloc(hda_bus *bus, hda_slot *slot, size_t size)
 	st = bus->ops->dma_alloc(bus->plat, HDA_PAGE_SIZE, &slot->bdl);
 	if (st)
 		goto fail;
+	/* Without 64OK the engine drives only 32-bit addresses: a BDL or data
+	 * page above 4 GiB would be fetched from the truncated address.  The
+	 * platform gives no way to ask for low memory, so such a buffer is
+	 * refused as memory that cannot be had. */
+	if (!(bus->gcap & HDA_GCAP_64OK) &&
+	    (((slot->data.bus + slot->data.size - 1) >> 32) ||
+	     ((slot->bdl.bus + slot->bdl.size - 1) >> 32)))
+		goto fail;
 	for (size_t i = 0; i < pages; i++) {
 		slot->pages[i].host = (uint8_t *)slot->data.host + i * HDA_PAGE_SIZE;
 		slot->pages[i].bus = slot->data.bus + i * HDA_PAGE_SIZE;

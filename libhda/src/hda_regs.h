@@ -169,15 +169,32 @@
 #define HDA_WCAP_CONN_LIST 0x000100u
 #define HDA_WCAP_UNSOL 0x000080u
 #define HDA_WCAP_POWER 0x000400u
+#define HDA_WCAP_AMP_OVERRIDE 0x000008u /* own amp caps; else the AFG's */
+#define HDA_WCAP_DELAY(w) (((w) >> 16) & 0xF) /* pipeline delay, samples */
 /* Pin capabilities */
 #define HDA_PINCAP_PRES_DETECT 0x00000004u
 #define HDA_PINCAP_OUT 0x00000010u
 #define HDA_PINCAP_IN 0x00000020u
 #define HDA_PINCAP_EAPD 0x00010000u
+#define HDA_PINCAP_VREF(p) (((p) >> 8) & 0xFF) /* bits as HDA_VREFCAP_* */
+#define HDA_VREFCAP_HIZ 0x01
+#define HDA_VREFCAP_50 0x02
+#define HDA_VREFCAP_GRD 0x04
+#define HDA_VREFCAP_80 0x10
+#define HDA_VREFCAP_100 0x20
 /* Pin widget control */
 #define HDA_PINCTL_IN_EN 0x20
 #define HDA_PINCTL_OUT_EN 0x40
 #define HDA_PINCTL_HP_EN 0x80
+#define HDA_PINCTL_VREF_MASK 0x07
+#define HDA_PINCTL_VREF_HIZ 0x00
+#define HDA_PINCTL_VREF_50 0x01
+#define HDA_PINCTL_VREF_GRD 0x02
+#define HDA_PINCTL_VREF_80 0x04
+#define HDA_PINCTL_VREF_100 0x05
+/* GET_POWER_STATE: [7:4] actual, [3:0] setting */
+#define HDA_PWR_ACTUAL(r) (((r) >> 4) & 0xF)
+#define HDA_PWR_SETTING(r) ((r) & 0xF)
 /* Amp gain/mute payload */
 #define HDA_AMP_SET_OUTPUT 0x8000u
 #define HDA_AMP_SET_INPUT 0x4000u
@@ -186,6 +203,12 @@
 #define HDA_AMP_SET_INDEX_SHIFT 8
 #define HDA_AMP_MUTE 0x80u
 #define HDA_AMP_GAIN_MASK 0x7Fu
+/* Amp caps (GET_PARAMETER 0x0D / 0x12): [31] mute capable, [22:16] step
+ * size in 0.25 dB minus 1, [14:8] steps minus 1, [6:0] gain of 0 dB. */
+#define HDA_AMPCAP_MUTE 0x80000000u
+#define HDA_AMPCAP_STEP_QDB(c) ((((c) >> 16) & 0x7F) + 1)
+#define HDA_AMPCAP_NSTEPS(c) (((c) >> 8) & 0x7F)
+#define HDA_AMPCAP_OFFSET(c) ((c) & 0x7F)
 /* Get amp gain/mute payload selectors */
 #define HDA_AMP_GET_OUTPUT 0x8000u
 #define HDA_AMP_GET_LEFT 0x2000u

@@ -6,6 +6,7 @@
  * Files go to a fresh mkdtemp directory that each test removes.
  */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,22 +101,39 @@ static uint32_t param(emu_codec *c, uint8_t nid, uint8_t id)
 	return v12(c, nid, HDA_VERB_GET_PARAMETER, id);
 }
 
+/* The caps of an amp as a driver must read them: the widget's own with
+ * amp override, the AFG's otherwise. */
+static uint32_t amp_caps_of(emu_codec *c, uint8_t nid, bool out)
+{
+	uint32_t w = param(c, nid, HDA_PAR_AUDIO_WIDGET_CAP);
+
+	return param(c, (w & HDA_WCAP_AMP_OVERRIDE) ? nid : 0x01,
+		     out ? HDA_PAR_AMP_OUT_CAP : HDA_PAR_AMP_IN_CAP);
+}
+
+static uint8_t zero_db(emu_codec *c, uint8_t nid, bool out)
+{
+	return (uint8_t)HDA_AMPCAP_OFFSET(amp_caps_of(c, nid, out));
+}
+
 static void unmute_out(emu_codec *c, uint8_t nid)
 {
 	v4(c, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
-	   HDA_AMP_SET_OUTPUT | HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT | 0x40);
+	   HDA_AMP_SET_OUTPUT | HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT |
+		   zero_db(c, nid, true));
 }
 
 static void unmute_in(emu_codec *c, uint8_t nid)
 {
 	v4(c, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
-	   HDA_AMP_SET_INPUT | HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT | 0x40);
+	   HDA_AMP_SET_INPUT | HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT |
+		   zero_db(c, nid, false));
 }
 
 static emu_codec *make_codec(const char *lineout, const char *hp,
 			     const char *mic, const char *linein)
 {
-	emu_codec_config cfg = { lineout, hp, mic, linein };
+	emu_codec_config cfg = { .lineout = lineout, .hp = hp, .mic = mic, .linein = linein };
 	emu_codec *c = NULL;
 	char err[256] = "";
 
@@ -123,6 +141,15 @@ static emu_codec *make_codec(const char *lineout, const char *hp,
 			 HDA_STATUS_SUCCESS);
 	assert_non_null(c);
 	return c;
+}
+
+/* DAC `dac` tagged and at 48k/16/2, unmuted, nothing else: enough to
+ * count what it plays. */
+static void setup_tagged(emu_codec *c, uint8_t dac, uint8_t tag)
+{
+	v12(c, dac, HDA_VERB_SET_CHANNEL_STREAMID, (uint8_t)(tag << 4));
+	v4(c, dac, HDA_VERB4_SET_CONVERTER_FORMAT, FMT_48K_16_2);
+	unmute_out(c, dac);
 }
 
 /* The Linux output-path sequence (hda-facts 5): DAC -> mixer -> pin. */
@@ -225,6 +252,7 @@ static void test_params(void **state)
 	assert_int_equal(param(c, 0x01, HDA_PAR_STREAM_FORMATS), 1);
 	assert_int_equal(param(c, 0x01, HDA_PAR_POWER_STATE) & 0xF, 0xF);
 	assert_int_equal(param(c, 0x01, HDA_PAR_AMP_OUT_CAP), 0x80027F40);
+	assert_int_equal(param(c, 0x01, HDA_PAR_AMP_IN_CAP), 0x80051F17);
 
 	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
 		uint32_t caps = param(c, w[i].nid, HDA_PAR_AUDIO_WIDGET_CAP);
@@ -243,10 +271,29 @@ static void test_params(void **state)
 	assert_int_equal(v12(c, 0x08, HDA_VERB_GET_CONNECT_LIST, 1), 0x07);
 	assert_int_equal(v12(c, 0x08, HDA_VERB_GET_CONNECT_LIST, 2), 0);
 
-	/* Amps where emu.h says, unsol on the presence-detect pins. */
+	/* Amps where emu.h says, unsol on the presence-detect pins.  Only
+	 * the converters have amp override and caps of their own; the other
+	 * widgets read 0 and use the AFG's. */
 	assert_true(param(c, 0x02, HDA_PAR_AUDIO_WIDGET_CAP) & HDA_WCAP_OUT_AMP);
-	assert_true(param(c, 0x02, HDA_PAR_AMP_OUT_CAP) & 0x80000000u);
-	assert_int_equal(param(c, 0x02, HDA_PAR_AMP_OUT_CAP) & 0x7F, 0x40);
+	assert_true(param(c, 0x02, HDA_PAR_AUDIO_WIDGET_CAP) &
+		    HDA_WCAP_AMP_OVERRIDE);
+	assert_int_equal(param(c, 0x02, HDA_PAR_AMP_OUT_CAP), 0x80025757);
+	assert_int_equal(param(c, 0x04, HDA_PAR_AMP_IN_CAP), 0x80053F1F);
+	for (i = 0x06; i <= 0x0D; i++) {
+		uint32_t caps = param(c, (uint8_t)i, HDA_PAR_AUDIO_WIDGET_CAP);
+
+		assert_false(caps & HDA_WCAP_AMP_OVERRIDE);
+		assert_true(caps & (HDA_WCAP_IN_AMP | HDA_WCAP_OUT_AMP));
+		assert_int_equal(param(c, (uint8_t)i, HDA_PAR_AMP_OUT_CAP), 0);
+		assert_int_equal(param(c, (uint8_t)i, HDA_PAR_AMP_IN_CAP), 0);
+	}
+	/* Pipeline delays (WCAP [19:16]): DAC 3, mixer 1, ADC 4, selector
+	 * 2, pins 0. */
+	assert_int_equal(HDA_WCAP_DELAY(param(c, 0x02, HDA_PAR_AUDIO_WIDGET_CAP)), 3);
+	assert_int_equal(HDA_WCAP_DELAY(param(c, 0x06, HDA_PAR_AUDIO_WIDGET_CAP)), 1);
+	assert_int_equal(HDA_WCAP_DELAY(param(c, 0x05, HDA_PAR_AUDIO_WIDGET_CAP)), 4);
+	assert_int_equal(HDA_WCAP_DELAY(param(c, 0x0B, HDA_PAR_AUDIO_WIDGET_CAP)), 2);
+	assert_int_equal(HDA_WCAP_DELAY(param(c, 0x08, HDA_PAR_AUDIO_WIDGET_CAP)), 0);
 	assert_int_equal(param(c, 0x02, HDA_PAR_PCM), 0x000E0560);
 	assert_true(param(c, 0x08, HDA_PAR_AUDIO_WIDGET_CAP) & HDA_WCAP_UNSOL);
 	assert_true(param(c, 0x09, HDA_PAR_AUDIO_WIDGET_CAP) & HDA_WCAP_UNSOL);
@@ -266,6 +313,11 @@ static void test_params(void **state)
 		    !(r & HDA_PINCAP_OUT));
 	r = param(c, 0x0D, HDA_PAR_PIN_CAP);
 	assert_true((r & HDA_PINCAP_IN) && !(r & HDA_PINCAP_PRES_DETECT));
+	/* VRef: the mic offers all five, line-in Hi-Z and 50 %. */
+	assert_int_equal(HDA_PINCAP_VREF(param(c, 0x0C, HDA_PAR_PIN_CAP)),
+			 HDA_VREFCAP_HIZ | HDA_VREFCAP_50 | HDA_VREFCAP_GRD |
+				 HDA_VREFCAP_80 | HDA_VREFCAP_100);
+	assert_int_equal(HDA_PINCAP_VREF(r), HDA_VREFCAP_HIZ | HDA_VREFCAP_50);
 
 	/* Config default: default device [23:20], jack [31:30] = 0. */
 	r = v12(c, 0x08, HDA_VERB_GET_CONFIG_DEFAULT, 0);
@@ -315,11 +367,12 @@ static void test_verbs_state(void **state)
 			 0x0831);
 	assert_int_equal(v4(c, 0x08, HDA_VERB4_GET_CONVERTER_FORMAT, 0), 0);
 
-	/* Amps: reset muted at 0 dB (0x40); sides set independently; the
-	 * example command of hda-facts 5 (0x0023B03F) unmutes both. */
+	/* Amps: reset muted at their 0 dB (0x57 for the DAC); sides set
+	 * independently; the example command of hda-facts 5 (0x0023B03F)
+	 * unmutes both. */
 	assert_int_equal(v4(c, 0x02, HDA_VERB4_GET_AMP_GAIN_MUTE,
 			    HDA_AMP_GET_OUTPUT | HDA_AMP_GET_LEFT),
-			 0xC0);
+			 0xD7);
 	v4(c, 0x02, HDA_VERB4_SET_AMP_GAIN_MUTE,
 	   HDA_AMP_SET_OUTPUT | HDA_AMP_SET_LEFT | 0x25);
 	assert_int_equal(v4(c, 0x02, HDA_VERB4_GET_AMP_GAIN_MUTE,
@@ -327,7 +380,7 @@ static void test_verbs_state(void **state)
 			 0x25);
 	assert_int_equal(v4(c, 0x02, HDA_VERB4_GET_AMP_GAIN_MUTE,
 			    HDA_AMP_GET_OUTPUT),
-			 0xC0);
+			 0xD7);
 	{
 		uint32_t r = 1;
 
@@ -343,7 +396,7 @@ static void test_verbs_state(void **state)
 	assert_int_equal(v4(c, 0x06, HDA_VERB4_GET_AMP_GAIN_MUTE, 0), 0x41);
 	assert_int_equal(v4(c, 0x06, HDA_VERB4_GET_AMP_GAIN_MUTE,
 			    HDA_AMP_GET_LEFT),
-			 0xC0);
+			 0x97); /* muted at the AFG in-caps' 0 dB, 0x17 */
 	assert_int_equal(v4(c, 0x02, HDA_VERB4_GET_AMP_GAIN_MUTE, 0), 0);
 
 	/* Connection select: pins and selectors; out of range ignored;
@@ -364,6 +417,11 @@ static void test_verbs_state(void **state)
 	v12(c, 0x09, HDA_VERB_SET_UNSOLICITED_ENABLE, 0x87);
 	assert_int_equal(v12(c, 0x09, HDA_VERB_GET_UNSOLICITED_ENABLE, 0),
 			 0x87);
+	/* VRef bits are recorded as written: mic in at 80 %. */
+	v12(c, 0x0C, HDA_VERB_SET_PIN_WIDGET_CONTROL,
+	    HDA_PINCTL_IN_EN | HDA_PINCTL_VREF_80);
+	assert_int_equal(v12(c, 0x0C, HDA_VERB_GET_PIN_WIDGET_CONTROL, 0),
+			 0x24);
 	v12(c, 0x0D, HDA_VERB_SET_UNSOLICITED_ENABLE, 0x87);
 	assert_int_equal(v12(c, 0x0D, HDA_VERB_GET_UNSOLICITED_ENABLE, 0), 0);
 	assert_int_equal(v12(c, 0x08, HDA_VERB_GET_EAPD, 0), 0x02);
@@ -383,7 +441,7 @@ static void test_verbs_state(void **state)
 	assert_int_equal(v12(c, 0x02, HDA_VERB_GET_CHANNEL_STREAMID, 0), 0);
 	assert_int_equal(v4(c, 0x02, HDA_VERB4_GET_AMP_GAIN_MUTE,
 			    HDA_AMP_GET_OUTPUT | HDA_AMP_GET_LEFT),
-			 0xC0);
+			 0xD7);
 	assert_int_equal(v12(c, 0x08, HDA_VERB_GET_CONNECT_SEL, 0), 0);
 	assert_int_equal(v12(c, 0x09, HDA_VERB_GET_PIN_WIDGET_CONTROL, 0), 0);
 	assert_int_equal(v12(c, 0x09, HDA_VERB_GET_UNSOLICITED_ENABLE, 0), 0);
@@ -451,7 +509,7 @@ static void test_render_mute(void **state)
 	fill_pattern(pattern, 256, 77);
 	/* DAC left muted: left silent, right bit-exact. */
 	v4(c, 0x03, HDA_VERB4_SET_AMP_GAIN_MUTE,
-	   HDA_AMP_SET_OUTPUT | HDA_AMP_SET_LEFT | HDA_AMP_MUTE | 0x40);
+	   HDA_AMP_SET_OUTPUT | HDA_AMP_SET_LEFT | HDA_AMP_MUTE | 0x57);
 	emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)pattern, 128);
 	/* Then the pin's right side muted too: all silent. */
 	v4(c, 0x09, HDA_VERB4_SET_AMP_GAIN_MUTE,
@@ -914,6 +972,112 @@ static void test_source_wav(void **state)
 	emu_source_destroy(src);
 }
 
+/* ---- real-codec behaviour: gain, power settling, silent reads ---------- */
+
+/* Gain acts on samples: -6 dB on the mixer input (AFG in caps, 1.5 dB
+ * steps, 0 dB at 0x17), +12 dB saturating, a gain beyond the DAC's last
+ * step clamped to it (0x57 = its 0 dB). */
+static void test_amp_gain(void **state)
+{
+	struct fixture *fx = *state;
+	int16_t in[64 * 2], back[64 * 2];
+	char spec[300];
+	const char *path = file_in(fx, "gain.wav");
+	emu_codec *c;
+	size_t i;
+
+	snprintf(spec, sizeof(spec), "wav:%s", path);
+	c = make_codec(spec, NULL, NULL, NULL);
+	setup_playback(c, 0x02, 0x08, 0, 1, FMT_48K_16_2);
+	for (i = 0; i < 64; i++) {
+		in[2 * i] = 16000;
+		in[2 * i + 1] = (int16_t)(i & 1 ? 16000 : -16000);
+	}
+	v4(c, 0x06, HDA_VERB4_SET_AMP_GAIN_MUTE,
+	   HDA_AMP_SET_INPUT | HDA_AMP_SET_LEFT | (0x17 - 4));
+	v4(c, 0x06, HDA_VERB4_SET_AMP_GAIN_MUTE,
+	   HDA_AMP_SET_INPUT | HDA_AMP_SET_RIGHT | (0x17 + 8));
+	v4(c, 0x02, HDA_VERB4_SET_AMP_GAIN_MUTE,
+	   HDA_AMP_SET_OUTPUT | HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT | 0x7F);
+	emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)in, 64);
+	emu_codec_destroy(c);
+
+	assert_int_equal(read_wav16(path, back, 64, 2, 48000), 64);
+	for (i = 0; i < 64; i++) {
+		assert_int_equal(back[2 * i], lrint(16000 * pow(10, -6.0 / 20)));
+		assert_int_equal(back[2 * i + 1], i & 1 ? 32767 : -32768);
+	}
+}
+
+/* A power change takes effect only after power_settle reads of the
+ * node's state; until then the converter does not play. */
+static void test_power_settle(void **state)
+{
+	emu_codec_config cfg = { .power_settle = 3 };
+	int16_t pattern[16 * 2] = { 0 };
+	uint64_t frames = 0, dropped = 0;
+	emu_codec *c = NULL;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(emu_codec_create(&cfg, &c, NULL, 0), HDA_STATUS_SUCCESS);
+	setup_tagged(c, 0x02, 1);
+	v12(c, 0x01, HDA_VERB_SET_POWER_STATE, 0);
+	/* Set D0, actually D3, for two reads; the third sees D0. */
+	assert_int_equal(v12(c, 0x01, HDA_VERB_GET_POWER_STATE, 0), 0x30);
+	emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)pattern, 16);
+	assert_int_equal(v12(c, 0x01, HDA_VERB_GET_POWER_STATE, 0), 0x30);
+	/* A widget reads the deeper of its state and the AFG's. */
+	assert_int_equal(v12(c, 0x02, HDA_VERB_GET_POWER_STATE, 0), 0x30);
+	assert_int_equal(v12(c, 0x01, HDA_VERB_GET_POWER_STATE, 0), 0x00);
+	emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)pattern, 16);
+	assert_int_equal(emu_codec_converter_dropped(c, 0x02, &dropped), 0);
+	assert_int_equal(dropped, 16);
+	assert_int_equal(emu_codec_converter_frames(c, 0x02, &frames), 0);
+	assert_int_equal(frames, 16);
+	/* Setting the state it already has starts nothing. */
+	v12(c, 0x01, HDA_VERB_SET_POWER_STATE, 0);
+	assert_int_equal(v12(c, 0x01, HDA_VERB_GET_POWER_STATE, 0), 0x00);
+	/* Going down is delayed too: still playing until it settles. */
+	v12(c, 0x02, HDA_VERB_SET_POWER_STATE, 3);
+	assert_int_equal(v12(c, 0x02, HDA_VERB_GET_POWER_STATE, 0), 0x03);
+	emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)pattern, 16);
+	assert_int_equal(emu_codec_converter_frames(c, 0x02, &frames), 0);
+	assert_int_equal(frames, 32);
+	emu_codec_destroy(c);
+
+	/* Never: the actual state stays where it was. */
+	cfg.power_settle = EMU_POWER_SETTLE_NEVER;
+	assert_int_equal(emu_codec_create(&cfg, &c, NULL, 0), HDA_STATUS_SUCCESS);
+	v12(c, 0x01, HDA_VERB_SET_POWER_STATE, 0);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(v12(c, 0x01, HDA_VERB_GET_POWER_STATE, 0), 0x30);
+	/* A function group reset puts it back in a settled D3. */
+	v12(c, 0x01, HDA_VERB_FUNCTION_RESET, 0);
+	assert_int_equal(v12(c, 0x01, HDA_VERB_GET_POWER_STATE, 0), 0x33);
+	emu_codec_destroy(c);
+}
+
+/* silent_param: that parameter goes unanswered on every node, nothing
+ * else does. */
+static void test_silent_param(void **state)
+{
+	emu_codec_config cfg = { .silent_param_on = true,
+				 .silent_param = HDA_PAR_AMP_OUT_CAP };
+	emu_codec *c = NULL;
+	uint32_t r;
+
+	(void)state;
+	assert_int_equal(emu_codec_create(&cfg, &c, NULL, 0), HDA_STATUS_SUCCESS);
+	assert_false(emu_codec_verb(c, hda_verb12(0, 0x01, HDA_VERB_GET_PARAMETER,
+						  HDA_PAR_AMP_OUT_CAP), &r));
+	assert_false(emu_codec_verb(c, hda_verb12(0, 0x02, HDA_VERB_GET_PARAMETER,
+						  HDA_PAR_AMP_OUT_CAP), &r));
+	assert_int_equal(param(c, 0x01, HDA_PAR_AMP_IN_CAP), 0x80051F17);
+	assert_int_equal(v12(c, 0x02, HDA_VERB_GET_CHANNEL_STREAMID, 0), 0);
+	emu_codec_destroy(c);
+}
+
 static void test_sine_24bit(void **state)
 {
 	emu_source *src = NULL;
@@ -957,6 +1121,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_source_wav, setup,
 						teardown),
 		cmocka_unit_test(test_sine_24bit),
+		cmocka_unit_test_setup_teardown(test_amp_gain, setup, teardown),
+		cmocka_unit_test(test_power_settle),
+		cmocka_unit_test(test_silent_param),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -397,12 +397,28 @@ static uint32_t icmd(emu_ctrl *c, uint32_t cmd)
  * 0x0D -> selector 0x0B -> ADC 0x05 (tag 2), all 48 kHz / 16 / 2. */
 static void codec_loopback_path(emu_ctrl *c)
 {
+	unsigned reads = 0;
+
 	icmd(c, hda_verb12(0, 0x01, HDA_VERB_SET_POWER_STATE, 0));
-	for (uint8_t nid = 0x02; nid <= 0x0D; nid++)
-		icmd(c, hda_verb4(0, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
-				  HDA_AMP_SET_OUTPUT | HDA_AMP_SET_INPUT |
-					  HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT |
-					  0x3F));
+	/* The AFG's power settles after a few reads of its state. */
+	while (icmd(c, hda_verb12(0, 0x01, HDA_VERB_GET_POWER_STATE, 0)) & 0xF0)
+		assert_true(++reads < 10);
+	/* Every amp at its 0 dB: the caps' offset, the AFG's caps for
+	 * widgets without amp override. */
+	for (uint8_t nid = 0x02; nid <= 0x0D; nid++) {
+		uint32_t w = icmd(c, hda_verb12(0, nid, HDA_VERB_GET_PARAMETER,
+					       HDA_PAR_AUDIO_WIDGET_CAP));
+		uint8_t from = (w & HDA_WCAP_AMP_OVERRIDE) ? nid : 0x01;
+
+		for (unsigned out = 0; out < 2; out++)
+			icmd(c, hda_verb4(0, nid, HDA_VERB4_SET_AMP_GAIN_MUTE,
+					  (out ? HDA_AMP_SET_OUTPUT : HDA_AMP_SET_INPUT) |
+						  HDA_AMP_SET_LEFT | HDA_AMP_SET_RIGHT |
+						  (icmd(c, hda_verb12(0, from, HDA_VERB_GET_PARAMETER,
+								      out ? HDA_PAR_AMP_OUT_CAP
+									  : HDA_PAR_AMP_IN_CAP)) &
+						   HDA_AMP_GAIN_MASK)));
+	}
 	icmd(c, hda_verb12(0, 0x02, HDA_VERB_SET_CHANNEL_STREAMID, 0x10));
 	icmd(c, hda_verb4(0, 0x02, HDA_VERB4_SET_CONVERTER_FORMAT, 0x0011));
 	icmd(c, hda_verb12(0, 0x08, HDA_VERB_SET_PIN_WIDGET_CONTROL,
@@ -795,7 +811,7 @@ static void test_mem(void **state)
 	uint64_t a, b, cc;
 
 	(void)state;
-	assert_int_equal(emu_mem_create(16 * HDA_PAGE_SIZE, &m), 0);
+	assert_int_equal(emu_mem_create(16 * HDA_PAGE_SIZE, 0, &m), 0);
 	assert_int_equal(emu_mem_alloc(m, 5000, &ha, &a), 0); /* 2 pages */
 	assert_int_equal(emu_mem_alloc(m, 1, &hb, &b), 0);
 	assert_int_equal(a, EMU_MEM_BUS_BASE);

@@ -53,6 +53,14 @@ typedef struct hda_codec_path {
 	uint8_t depth;
 	uint8_t nodes[HDA_PATH_MAX_DEPTH];
 	uint8_t conn[HDA_PATH_MAX_DEPTH];
+	/* The codec's pipeline delay along the path, in frames (samples at
+	 * the converter's rate): the sum of every node's widget-caps delay
+	 * (AUDIO_WIDGET_CAP [19:16]).  A render frame reaches the jack this
+	 * many frames after the converter takes it, and a capture frame
+	 * reaches the converter this many frames after the jack: subtract it
+	 * from (render) or add it to (capture) a converter position to place
+	 * that position at the jack. */
+	uint32_t delay_frames;
 } hda_codec_path;
 
 /* Human-readable device name ("line-out", "headphone", "mic", ...). */
@@ -63,14 +71,35 @@ const char *hda_pin_device_name(hda_pin_device device);
  * output-capable pin the shortest path back to a DAC, and for every
  * input-capable pin the shortest path from it to each ADC that can reach it.
  * *count receives how many paths exist; at most max are written.
+ * DEVICE_NOT_READY when the codec fails to answer any read of the walk
+ * (nothing is listed then); INVALID_PARAMETER for a codec address with no
+ * codec.
  */
 hda_status hda_codec_find_paths(hda_bus *bus, uint8_t codec,
 				hda_codec_path *paths, size_t max,
 				size_t *count);
 
-/* Power the path up, select its connections, unmute its amplifiers at
- * 0 dB, enable the pin, and tag the converter with stream_id and the
- * converter format (the same tag and format the DMA engine uses). */
+/*
+ * Program one path, in this order:
+ *  1. Power: SET_POWER_STATE D0 on the audio function group and on every
+ *     path widget with power control, then wait (bounded: 500 reads 1 ms
+ *     apart, so at least 500 ms) until GET_POWER_STATE reports each of them
+ *     actually in D0 ([7:4]).  A codec whose power never settles gives
+ *     DEVICE_NOT_READY, and nothing further is programmed: no converter is
+ *     tagged, no pin enabled.
+ *  2. Select the path's connections, and unmute its amplifiers at 0 dB:
+ *     the offset of the amp's caps, which are the widget's own when it
+ *     has amp override (AUDIO_WIDGET_CAP bit 3) and the function group's
+ *     otherwise.
+ *  3. Tag the converter with stream_id and converter_format (the same tag
+ *     and format the DMA engine uses), and enable the pin: an output pin
+ *     out (plus HP drive on headphones, and EAPD where the pin has it); an
+ *     input pin in, with a VRef chosen from its pin caps as Linux does: a
+ *     mic pin gets 80 %, else 50 %, else 100 %, else ground, else Hi-Z;
+ *     other input pins (line-in) Hi-Z.
+ * Any read the codec does not answer (a parameter, a power state) fails
+ * the call with DEVICE_NOT_READY; nothing is guessed in its place.
+ */
 hda_status hda_codec_path_enable(hda_bus *bus, const hda_codec_path *path,
 				 uint8_t stream_id, uint16_t converter_format);
 

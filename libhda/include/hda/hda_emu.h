@@ -24,7 +24,22 @@
  *                         DEVICE_NOT_READY
  *   fifo=N                FIFO bytes per engine before rounding down to whole
  *                         frames of the stream's format (default 256)
- *   dma_mb=N              DMA memory the "machine" has, MiB (default 64)
+ *   dma_mb=N              DMA memory the "machine" has, MiB (default 64),
+ *                         at bus addresses from 4 GiB up
+ *   dma_low_mb=N          more DMA memory below 4 GiB, MiB (default 0,
+ *                         0..1024), used first while it lasts
+ *   64ok=on|off           GCAP.64OK (default on).  Off: the controller
+ *                         reaches only 32-bit bus addresses, so the bus
+ *                         opens only with dma_low_mb for its rings, and a
+ *                         DMA buffer that lands above 4 GiB is refused
+ *   power_settle=N|never  GET_POWER_STATE reads of a node before a power
+ *                         state it was set to takes effect (default 2,
+ *                         0..1000; never: it never does).  Until then the
+ *                         node stays in its old state, and a converter that
+ *                         is not actually in D0 (it and the AFG) plays
+ *                         nothing
+ *   silent_param=ID       fault: the codec answers no GET_PARAMETER for
+ *                         parameter ID (decimal or 0x hex) on any node
  *   lineout=SINK          sink of the line-out pin (node 0x08), default null
  *   hp=SINK               sink of the headphone pin (node 0x09), default null
  *   mic=SOURCE            source of the mic pin (node 0x0C), default sine:440
@@ -34,6 +49,15 @@
  *   SOURCE = silence | sine:HZ | wav:PATH | loopback
  *   loopback feeds what the line-out pin plays into the pin, frame for
  *   frame, on the same device tick.
+ *
+ * The codec (node map in libhda/emu/emu.h) behaves as real ones do where a
+ * driver can get it wrong: only the converters have amp override, every
+ * other widget reads 0 amp caps and uses the AFG's (GET_PARAMETER
+ * 0x0D/0x12 on node 0x01); gain and mute act on the samples; power states
+ * settle as power_settle says; the mic pin offers VRef Hi-Z, 50, ground, 80
+ * and 100 %, line-in Hi-Z and 50 %; and the widget caps carry pipeline
+ * delays (DAC 3, mixer 1, selector 2, ADC 4 samples), which are reported
+ * but not applied to the samples.
  */
 #ifndef HDA_HDA_EMU_H
 #define HDA_HDA_EMU_H
