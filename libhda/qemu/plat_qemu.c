@@ -67,8 +67,7 @@
 hda_status hda_bus_platform(hda_bus *bus, const hda_plat_ops **ops,
 			    hda_plat **plat);
 
-#define PCI_VENDOR_INTEL 0x8086
-#define PCI_DEVICE_ICH6_HDA 0x2668
+#define PCI_CLASS_HDA 0x040300u /* multimedia, HD Audio, no prog-if */
 #define STARTUP_TIMEOUT_MS 20000 /* QEMU start under a loaded TCG host */
 #define HDA_BAR0 0xE0000000u     /* above RAM (mem_mb <= 2048), below the
 				    IOAPIC/HPET/LAPIC windows at 0xFEC00000 */
@@ -76,6 +75,7 @@ hda_status hda_bus_platform(hda_bus *bus, const hda_plat_ops **ops,
 #define EXIT_TIMEOUT_MS 5000     /* SIGTERM to exit: WAV header written */
 
 typedef struct qemu_opts {
+	char controller[8];
 	char codec[16];
 	char machine[8];
 	char wav[1024];
@@ -103,6 +103,8 @@ struct hda_plat {
 	hda_dma_pool *pool;
 	uint64_t bar0;
 	int irq_line;
+	unsigned pci_dev; /* the controller's device number on bus 0 */
+	hda_plat_info info; /* read from its config space at open */
 	atomic_bool gone;
 	/* DMA position buffer, as the driver programmed it (see map32) */
 	uint32_t dplbase, dpubase;
@@ -144,6 +146,7 @@ static hda_status opts_parse(const char *options, qemu_opts *o, char *err,
 	static const struct {
 		const char *key, *expect;
 	} help[] = {
+		{"controller", "ich6 or ich9"},
 		{"codec", "duplex or output"},
 		{"machine", "q35 or pc"},
 		{"wav", "a path"},
@@ -154,7 +157,7 @@ static hda_status opts_parse(const char *options, qemu_opts *o, char *err,
 	};
 	char buf[2048], *save = NULL, *tok;
 
-	*o = (qemu_opts){.codec = "duplex", .machine = "q35",
+	*o = (qemu_opts){.controller = "ich6", .codec = "duplex", .machine = "q35",
 			 .binary = "qemu-system-x86_64", .rate = 48000,
 			 .mem_mb = 128, .timeout_ms = 2000};
 	if (strlen(options) >= sizeof(buf)) {
@@ -171,7 +174,10 @@ static hda_status opts_parse(const char *options, qemu_opts *o, char *err,
 			return HDA_STATUS_INVALID_PARAMETER;
 		}
 		*v++ = '\0';
-		if (!strcmp(tok, "codec"))
+		if (!strcmp(tok, "controller"))
+			ok = (!strcmp(v, "ich6") || !strcmp(v, "ich9")) &&
+			     opt_str(v, o->controller, sizeof(o->controller));
+		else if (!strcmp(tok, "codec"))
 			ok = (!strcmp(v, "duplex") || !strcmp(v, "output")) &&
 			     opt_str(v, o->codec, sizeof(o->codec));
 		else if (!strcmp(tok, "machine"))
@@ -290,7 +296,7 @@ static int build_argv(hda_plat *p, const char *sock, const char *ram,
 	ARG("-nodefaults");
 	ARG("-no-user-config");
 	ARG("-device");
-	ARG("intel-hda,msi=off");
+	ARG("%s,msi=off", strcmp(p->o.controller, "ich9") ? "intel-hda" : "ich9-intel-hda");
 	ARG("-device");
 	ARG("hda-%s,audiodev=snd0,use-timer=off", p->o.codec);
 	ARG("-audiodev");
@@ -550,21 +556,28 @@ static hda_status route_irq(hda_plat *p, unsigned dev)
 	return HDA_STATUS_SUCCESS;
 }
 
-/* Find the controller on bus 0, give it BAR0, turn on memory decoding and
- * bus mastering (no firmware did, see the top of this file). */
+/* Find the controller on bus 0 by its class (HD Audio), so that any model
+ * QEMU offers is found; keep the identity it states; give it BAR0, turn on
+ * memory decoding and bus mastering (no firmware did, see the top of this
+ * file). */
 static hda_status pci_setup(hda_plat *p)
 {
-	uint32_t id, bar, cmd;
+	uint32_t id = 0, class_rev = 0, bar, cmd;
 	unsigned dev;
 
 	for (dev = 0; dev < 32; dev++) {
-		if (cfg_read(p, dev, 0x00, &id))
+		if (cfg_read(p, dev, 0x00, &id) || cfg_read(p, dev, 0x08, &class_rev))
 			return HDA_STATUS_DEVICE_NOT_READY;
-		if (id == (PCI_DEVICE_ICH6_HDA << 16 | PCI_VENDOR_INTEL))
+		if (id != 0xFFFFFFFFu && class_rev >> 8 == PCI_CLASS_HDA)
 			break;
 	}
 	if (dev == 32)
 		return HDA_STATUS_DEVICE_NOT_READY;
+	p->pci_dev = dev;
+	p->info = (hda_plat_info){.vendor_id = (uint16_t)id,
+				  .device_id = (uint16_t)(id >> 16),
+				  .revision = (uint8_t)class_rev,
+				  .quirks = HDA_PLAT_QUIRK_RUN_RESTARTS_BDL};
 	if (cfg_write(p, dev, 0x10, HDA_BAR0) || cfg_read(p, dev, 0x10, &bar) ||
 	    (bar & ~0xFu) != HDA_BAR0 || cfg_read(p, dev, 0x04, &cmd) ||
 	    cfg_write(p, dev, 0x04, (cmd & 0xFFFF) | 0x0006) ||
@@ -883,11 +896,18 @@ static void qemu_write32(hda_plat *p, uint32_t off, uint32_t val)
 		calibrate(p);
 }
 
+static void qemu_info(hda_plat *p, hda_plat_info *info)
+{
+	*info = p->info;
+}
+
 /*
  * Registers cannot be mapped: they sit behind the socket.  The one
  * exception is SDnLPIB, which QEMU mirrors exactly into the DMA position
  * buffer (hda-facts 7), so the slot in shared memory serves as the mapped
- * register once the driver has enabled the buffer.
+ * register once the driver has enabled the buffer, as plat.h's map32
+ * contract allows: the driver maps only after writing DPUBASE and DPLBASE,
+ * which write32 records.
  */
 static const volatile uint32_t *qemu_map32(hda_plat *p, uint32_t off)
 {
@@ -939,6 +959,7 @@ const hda_plat_ops hda_plat_qemu_ops = {
 	.write8 = qemu_write8,
 	.write16 = qemu_write16,
 	.write32 = qemu_write32,
+	.info = qemu_info,
 	.map32 = qemu_map32,
 	.wall_clock = qemu_wall_clock,
 	.dma_alloc = qemu_dma_alloc,
@@ -969,6 +990,19 @@ hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
 	*register_value = qemu_read32(p, HDA_WALCLK);
 	*computed_value = qemu_wall_clock(p);
 	return qemu_health(p);
+}
+
+hda_status hda_qemu_pci_config_read(hda_bus *bus, uint8_t offset, uint32_t *value)
+{
+	const hda_plat_ops *ops;
+	hda_plat *p;
+
+	if (!value || offset % 4 || hda_bus_platform(bus, &ops, &p) ||
+	    ops != &hda_plat_qemu_ops)
+		return HDA_STATUS_INVALID_PARAMETER;
+	if (atomic_load(&p->gone) || cfg_read(p, p->pci_dev, offset, value))
+		return HDA_STATUS_DEVICE_NOT_READY;
+	return HDA_STATUS_SUCCESS;
 }
 
 hda_status hda_qemu_calibrate_wall_clock(hda_bus *bus)

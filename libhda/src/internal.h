@@ -115,6 +115,7 @@ struct hda_bus {
 	pthread_mutex_t irq_lock;
 
 	/* capabilities, fixed after bring-up */
+	hda_plat_info info; /* PCI identity and quirks, from the backend */
 	uint16_t gcap;
 	unsigned iss, oss, bss, n_sd, nsdo;
 	uint8_t vmaj, vmin;

@@ -10,6 +10,10 @@
 #include <sys/eventfd.h>
 
 #include "hda/hda_codec.h"
+#include "hda/hda_emu.h"
+#ifdef HDA_TEST_QEMU
+#include "hda/hda_qemu.h"
+#endif
 #include "testutil.h"
 
 typedef struct fixture {
@@ -101,13 +105,47 @@ static void bus_open_errors(void **state)
 	hda_bus_close(NULL);
 }
 
+/* The PCI identity as the backend itself states it, by a path other than
+ * hda_get_device_information: the emulator's header, QEMU's config space. */
+static void stated_identity(hda_bus *bus, const char *backend, uint16_t *vendor,
+			    uint16_t *device, uint8_t *revision)
+{
+	(void)bus;
+	if (!strcmp(backend, "emu")) {
+		*vendor = HDA_EMU_PCI_VENDOR_ID;
+		*device = HDA_EMU_PCI_DEVICE_ID;
+		*revision = HDA_EMU_PCI_REVISION;
+		return;
+	}
+#ifdef HDA_TEST_QEMU
+	if (!strcmp(backend, "qemu")) {
+		uint32_t id, class_rev;
+
+		assert_ok(hda_qemu_pci_config_read(bus, 0x00, &id));
+		assert_ok(hda_qemu_pci_config_read(bus, 0x08, &class_rev));
+		assert_int_equal(class_rev >> 8, 0x040300); /* HD Audio */
+		*vendor = (uint16_t)id;
+		*device = (uint16_t)(id >> 16);
+		*revision = (uint8_t)class_rev;
+		return;
+	}
+#endif
+	fail_msg("no statement of its PCI identity known for backend '%s'", backend);
+}
+
 static void device_information(void **state)
 {
 	fixture *f = *state;
 	hda_device_information small = {.size = 4};
-	uint8_t codec = 0xFF, afg = 0;
+	uint8_t codec = 0xFF, afg = 0, revision = 0;
+	uint16_t vendor = 0, device = 0;
 
 	assert_status(hda_get_device_information(f->bus, &small), HDA_STATUS_BUFFER_TOO_SMALL);
+	stated_identity(f->bus, f->info.backend, &vendor, &device, &revision);
+	assert_int_equal(f->info.controller_vendor_id, vendor);
+	assert_int_equal(f->info.controller_device_id, device);
+	assert_int_equal(f->info.controller_revision, revision);
+	assert_true(vendor != 0 && vendor != 0xFFFF);
 	assert_true(f->info.codecs_detected & 1);
 	assert_true(f->info.output_engines + f->info.bidirectional_engines > 0);
 	assert_true(f->info.input_engines + f->info.bidirectional_engines > 0);

@@ -346,7 +346,8 @@ typedef struct hda_device_information {
 	uint16_t driver_version;
 	uint16_t codecs_detected; /* bit n: codec at address n */
 	bool is_striping_supported;
-	/* V2 */
+	/* V2: the controller's PCI identity, as its backend states it (QEMU:
+	 * read from PCI config space; emu: hda_emu.h) */
 	uint8_t controller_revision;
 	uint16_t controller_vendor_id;
 	uint16_t controller_device_id;
