@@ -217,13 +217,16 @@ static void engines_exhaust_and_stream_ids(void **state)
 		assert_ok(hda_allocate_capture_dma_engine(f->bus, 0, &FMT_48K_16_2, &ins[i], &conv));
 		b = alloc_buffer(f, ins[i], 4096);
 		assert_in_range(b.id, 1, 15);
-		assert_false(ids_in & (1u << b.id));
+		/* unique across both directions: at most 15 engines are live
+		 * (n_out + n_in <= 15 on this controller, checked below) */
+		assert_false((ids_in | ids_out) & (1u << b.id));
 		ids_in |= (uint16_t)(1u << b.id);
 	}
 	assert_status(hda_allocate_capture_dma_engine(f->bus, 0, &FMT_48K_16_2, &extra, &conv),
 		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	assert_true(n_out + n_in <= 15);
 
-	/* Free one output; a new one gets an id no live output has. */
+	/* Free one output; a new one gets an id no live engine has. */
 	assert_ok(hda_free_dma_buffer(f->bus, outs[0]));
 	assert_ok(hda_free_dma_engine(f->bus, outs[0]));
 	ids_out = 0;
@@ -242,8 +245,66 @@ static void engines_exhaust_and_stream_ids(void **state)
 		buffer b = alloc_buffer(f, outs[0], 4096);
 
 		assert_in_range(b.id, 1, 15);
-		assert_false(ids_out & (1u << b.id));
+		assert_false((ids_out | ids_in) & (1u << b.id));
 	}
+}
+
+/*
+ * Stream tags beyond 15 live engines (emulator with 10 + 10): the first 15
+ * get distinct tags whatever their direction; only then does a tag repeat,
+ * and never within one direction.  Freeing an engine below 16 live gives
+ * the next one a tag no live engine has.
+ */
+static void stream_ids_beyond_15_engines(void **state)
+{
+	hda_bus *bus;
+	hda_engine e[20];
+	uint8_t id[20];
+	bool output[20];
+	uint16_t conv;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual,iss=10,oss=10", &bus));
+	for (unsigned i = 0; i < 20; i++) {
+		hda_mdl *m;
+		size_t sz;
+		uint32_t fifo;
+
+		output[i] = i % 2 == 0;
+		if (output[i])
+			assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &e[i], &conv));
+		else
+			assert_ok(hda_allocate_capture_dma_engine(bus, 0, &FMT_48K_16_2, &e[i], &conv));
+		assert_ok(hda_allocate_dma_buffer(bus, e[i], 4096, &m, &sz, &id[i], &fifo));
+		assert_in_range(id[i], 1, 15);
+		for (unsigned k = 0; k < i; k++) {
+			if (i < 15)
+				assert_int_not_equal(id[i], id[k]);
+			else if (output[i] == output[k])
+				assert_int_not_equal(id[i], id[k]);
+		}
+	}
+	/* Back to 15 live (free the last five): the next one may share no
+	 * tag with either direction. */
+	for (unsigned i = 15; i < 20; i++) {
+		assert_ok(hda_free_dma_buffer(bus, e[i]));
+		assert_ok(hda_free_dma_engine(bus, e[i]));
+	}
+	assert_ok(hda_free_dma_buffer(bus, e[3]));
+	assert_ok(hda_free_dma_engine(bus, e[3]));
+	{
+		hda_mdl *m;
+		size_t sz;
+		uint32_t fifo;
+		uint8_t fresh;
+
+		assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &e[3], &conv));
+		assert_ok(hda_allocate_dma_buffer(bus, e[3], 4096, &m, &sz, &fresh, &fifo));
+		for (unsigned k = 0; k < 15; k++)
+			if (k != 3)
+				assert_int_not_equal(fresh, id[k]);
+	}
+	hda_bus_close(bus);
 }
 
 static void bandwidth(void **state)
@@ -777,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(notification_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(bdl_interface, setup, teardown),
 		cmocka_unit_test_setup_teardown(codec_paths, setup, teardown),
+		cmocka_unit_test(stream_ids_beyond_15_engines),
 	};
 
 	skip_without_qemu(test_uri());

@@ -182,7 +182,10 @@ typedef struct hda_mdl {
  * says what was chosen.  When the memory cannot be had the call fails with
  * INSUFFICIENT_RESOURCES rather than silently shrinking.
  *
- * The stream id (1..15) is unique among live engines of the same direction.
+ * The stream id (1..15) is unique among all live engines, of both
+ * directions, while at most 15 engines are live (Linux's default, which
+ * every controller accepts); beyond 15 it is unique among live engines of
+ * the same direction, which is what the HDA specification requires.
  * The FIFO size is SDnFIFOS read after the format is written, in bytes.
  * Programming the codec converter with the stream id is the caller's job
  * (see hda_codec.h).
