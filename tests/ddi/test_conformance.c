@@ -788,6 +788,91 @@ static void bdl_interface(void **state)
 	assert_ok(hda_free_dma_engine(f->bus, e));
 }
 
+/* AllocateContiguousDmaBuffer's statuses: INVALID_PARAMETER for a bad
+ * pointer or a size of 0, INVALID_DEVICE_REQUEST for the wrong state
+ * before the size is looked at, INSUFFICIENT_RESOURCES above 4 MiB. */
+static void contiguous_buffer_statuses(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f);
+	hda_mdl *data;
+	hda_bdl_entry *bdl;
+
+	assert_status(hda_allocate_contiguous_dma_buffer(f->bus, e, 4096, NULL, &bdl),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_contiguous_dma_buffer(f->bus, e, 4096, &data, NULL),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_contiguous_dma_buffer(f->bus, e, 0, &data, &bdl),
+		      HDA_STATUS_INVALID_PARAMETER);
+	assert_status(hda_allocate_contiguous_dma_buffer(f->bus, e, (4u << 20) + 128, &data, &bdl),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	assert_status(hda_allocate_contiguous_dma_buffer(f->bus, e, UINT32_MAX, &data, &bdl),
+		      HDA_STATUS_INSUFFICIENT_RESOURCES);
+	/* the largest: exactly 4 MiB */
+	assert_ok(hda_allocate_contiguous_dma_buffer(f->bus, e, 4u << 20, &data, &bdl));
+	assert_int_equal(data->byte_count, 4u << 20);
+	/* a buffer is already there: the state, not the size, is wrong */
+	assert_status(hda_allocate_contiguous_dma_buffer(f->bus, e, 8u << 20, &data, &bdl),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_free_contiguous_dma_buffer(f->bus, e));
+	assert_ok(hda_free_dma_engine(f->bus, e));
+}
+
+/* Two 2 KiB entries of the contiguous buffer, IOC as asked. */
+static void bdl_two_entries(hda_bdl_entry *bdl, const hda_mdl *data, uint32_t ioc0, uint32_t ioc1)
+{
+	bdl[0] = (hda_bdl_entry){.address = data->pages[0].bus, .length = 2048, .flags = ioc0};
+	bdl[1] = (hda_bdl_entry){.address = data->pages[0].bus + 2048, .length = 2048,
+				 .flags = ioc1};
+}
+
+/* The ISR is needed only when an entry asks for IOC; and a routine used in
+ * the wrong state says so, whatever else is wrong with the call. */
+static void bdl_isr_rules_and_check_order(void **state)
+{
+	fixture *f = *state;
+	hda_engine e = render(f), plain = render(f);
+	hda_mdl *data;
+	hda_bdl_entry *bdl;
+	uint8_t id;
+	uint32_t fifo;
+	buffer b = alloc_buffer(f, plain, 4096);
+
+	(void)b;
+	/* no contiguous buffer (none, or the other family's): the state is
+	 * wrong, even with NULL out-pointers, no ISR and a bad lvi */
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 0, NULL, NULL, NULL, NULL),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, plain, 4096, 1, NULL, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+
+	assert_ok(hda_allocate_contiguous_dma_buffer(f->bus, e, 4096, &data, &bdl));
+	/* an IOC entry with no ISR to call: refused */
+	bdl_two_entries(bdl, data, 0, HDA_BDL_IOC);
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 1, NULL, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	bdl_two_entries(bdl, data, HDA_BDL_IOC, 0);
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 1, NULL, NULL, &id, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	/* no IOC anywhere: no ISR needed, and the engine runs */
+	bdl_two_entries(bdl, data, 0, 0);
+	assert_ok(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 1, NULL, NULL, &id, &fifo));
+	assert_in_range(id, 1, 15);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RUN, 1, &e));
+	/* not in Reset: the state is wrong, even with NULL out-pointers */
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 1, NULL, NULL, NULL, NULL),
+		      HDA_STATUS_INVALID_DEVICE_REQUEST);
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_STOP, 1, &e));
+	assert_ok(hda_set_dma_engine_state(f->bus, HDA_STREAM_STATE_RESET, 1, &e));
+	/* in Reset with the buffer: now the parameters are looked at */
+	assert_status(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 1, NULL, NULL, NULL, &fifo),
+		      HDA_STATUS_INVALID_PARAMETER);
+	/* an ISR is still accepted where no entry needs it */
+	assert_ok(hda_setup_dma_engine_with_bdl(f->bus, e, 4096, 1, isr_nop, NULL, &id, &fifo));
+	assert_ok(hda_free_contiguous_dma_buffer(f->bus, e));
+}
+
 static void codec_paths(void **state)
 {
 	fixture *f = *state;
@@ -839,6 +924,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bdl_interface, setup, teardown),
 		cmocka_unit_test_setup_teardown(codec_paths, setup, teardown),
 		cmocka_unit_test(stream_ids_beyond_15_engines),
+		cmocka_unit_test_setup_teardown(contiguous_buffer_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(bdl_isr_rules_and_check_order, setup, teardown),
 	};
 
 	skip_without_qemu(test_uri());

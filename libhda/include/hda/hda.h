@@ -386,13 +386,28 @@ typedef void (*hda_dma_isr)(void *context, uint32_t stream_status);
  * [control] One physically contiguous data buffer (described by *data) and
  * one page for a BDL of up to 256 entries that the caller fills with bus
  * addresses from the MDL.  Same state rules as hda_allocate_dma_buffer.
+ * Checked in its order: INVALID_PARAMETER for a NULL pointer or a size of 0
+ * (no buffer to describe), INVALID_DEVICE_REQUEST for an engine not in
+ * Reset or with a buffer, then INSUFFICIENT_RESOURCES for more than 4 MiB
+ * (the largest buffer libhda allocates, as for hda_allocate_dma_buffer) or
+ * when the memory cannot be had.  The size is not rounded.
  */
 hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
 					      uint32_t requested_size,
 					      hda_mdl **data,
 					      hda_bdl_entry **bdl);
-/* [control] Program the engine with the caller's BDL: buffer_length is the
- * sum of its fragment lengths (CBL), lvi the last valid index (1..255). */
+/*
+ * [control] Program the engine with the caller's BDL: buffer_length is the
+ * sum of its fragment lengths (CBL), lvi the last valid index (1..255).
+ * The ISR is called for entries with IOC set (and with the stream's FIFO
+ * and descriptor errors), so it may be NULL when no entry 0..lvi has IOC;
+ * a NULL ISR with an IOC entry is INVALID_PARAMETER.  As in the DDI, the
+ * state comes first: INVALID_DEVICE_REQUEST when the engine is not in
+ * Reset or has no contiguous buffer, whatever the parameters; then
+ * INVALID_PARAMETER for a NULL out-pointer, an lvi out of range, a length
+ * that is 0 or not whole frames, or an entry outside the buffer, not on
+ * 128 bytes, or of length 0, or lengths that do not sum to buffer_length.
+ */
 hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 					 uint32_t buffer_length, uint32_t lvi,
 					 hda_dma_isr isr, void *context,
