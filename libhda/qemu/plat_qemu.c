@@ -9,6 +9,9 @@
  *    with the default use-timer=on; use-timer=off on the codec and a 2 ms
  *    audiodev timer lost nothing in 30 and 60 ms stalls, so that is what is
  *    launched.
+ *  - Setting RUN again after a stop restarts the stream at BDL entry 0 with
+ *    LPIB 0 (it re-reads the BDL at every start): declared to the driver as
+ *    HDA_PLAT_QUIRK_RUN_RESTARTS_BDL, which emulates the resume.
  *  - Its DMA position buffer always equals LPIB: the model moves bytes from
  *    memory at the instant they reach the codec, i.e. it has no FIFO even
  *    though SDnFIFOS reads 256.  So LPIB is "mapped" onto the position

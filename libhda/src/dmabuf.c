@@ -101,6 +101,7 @@ void hda__buffer_release(hda_bus *bus, hda_slot *slot)
 	slot->pub_has_buffer = false;
 	slot->pub_cbl = 0;
 	hda__slot_write_end(slot);
+	hda__resume_forget(slot);
 	if (slot->programmed)
 		hda__stream_release(bus, slot);
 	slot->programmed = false;

@@ -88,6 +88,12 @@ typedef struct hda_slot {
 	_Atomic bool pub_has_buffer;
 	_Atomic bool pub_output;
 	const volatile uint32_t *lpib_reg; /* NULL: derive from posbuf */
+	/* Emulated resume (resume.c, RUN_RESTARTS_BDL): the engine runs a BDL
+	 * rotated to start pub_offset bytes into the buffer, so the buffer
+	 * position is (raw position + pub_offset) mod CBL.  0 otherwise. */
+	_Atomic uint32_t pub_offset;
+	hda_bdl_entry *bdl_orig; /* the BDL as programmed, while rotated */
+	uint32_t lvi_orig;
 } hda_slot;
 
 typedef struct hda_unsol_entry {
@@ -260,6 +266,14 @@ void hda__stream_release(hda_bus *bus, hda_slot *slot);
 
 /* ---- buffers (dmabuf.c) ------------------------------------------------- */
 void hda__buffer_release(hda_bus *bus, hda_slot *slot);
+
+/* ---- emulated resume (resume.c) ------------------------------------------ */
+/* Before Stop -> Run on a RUN_RESTARTS_BDL controller: rotate the BDL to
+ * the stopped offset and publish it (no-op on other controllers). */
+hda_status hda__resume_prepare(hda_bus *bus, hda_slot *slot);
+/* Put the BDL back as programmed and the offset to 0 (before the stream is
+ * reprogrammed for Reset, and when the buffer is freed). */
+void hda__resume_forget(hda_slot *slot);
 
 /* ---- formats (format.c) ------------------------------------------------- */
 hda_status hda__format_check(const hda_stream_format *f, uint16_t *fmt);

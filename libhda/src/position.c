@@ -48,6 +48,13 @@ static uint32_t link_from_dma(const hda_position *p)
 	return p->render ? (p->dma + p->cbl - fifo) % p->cbl : (p->dma + fifo) % p->cbl;
 }
 
+/* A raw position (counted from where the engine last started) as a
+ * position in the buffer (resume.c). */
+static uint32_t buffer_pos(uint32_t raw, uint32_t offset, uint32_t cbl)
+{
+	return (uint32_t)(((uint64_t)raw % cbl + offset) % cbl);
+}
+
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *out)
 {
@@ -75,7 +82,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 	for (unsigned tries = 0; tries < SEQ_RETRIES; tries++) {
 		uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
 		hda_position q = {0};
-		uint32_t d2;
+		uint32_t d2, off;
 		bool has_buffer;
 
 		if (s1 & 1)
@@ -85,6 +92,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		q.cbl = atomic_load_explicit(&slot->pub_cbl, memory_order_relaxed);
 		q.fifo_size = atomic_load_explicit(&slot->pub_fifo, memory_order_relaxed);
 		q.frame_bytes = atomic_load_explicit(&slot->pub_frame_bytes, memory_order_relaxed);
+		off = atomic_load_explicit(&slot->pub_offset, memory_order_relaxed);
 		q.wall_clock = wall_clock(bus);
 		q.dma = __atomic_load_n(posbuf, __ATOMIC_ACQUIRE);
 		if (slot->lpib_reg)
@@ -98,8 +106,12 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		if (!has_buffer || q.cbl == 0)
 			return HDA_STATUS_INVALID_DEVICE_REQUEST;
 		/* A stream being reset can show a stale value above CBL for
-		 * an instant; keep callers' modular arithmetic sound. */
-		q.dma %= q.cbl;
+		 * an instant; keep callers' modular arithmetic sound.  After
+		 * an emulated resume the engine counts from pub_offset. */
+		q.dma = buffer_pos(q.dma, off, q.cbl);
+		d2 = buffer_pos(d2, off, q.cbl);
+		if (slot->lpib_reg)
+			q.link = buffer_pos(q.link, off, q.cbl);
 		if (!slot->lpib_reg) {
 			/* No LPIB to read: derive it from the FIFO. */
 			q.link = link_from_dma(&q);
@@ -209,7 +221,9 @@ hda_status hda_get_link_position_register(hda_bus *bus, hda_engine handle,
 	slot = hda__slot_get(bus, handle);
 	if (!slot)
 		return HDA_STATUS_INVALID_HANDLE;
-	if (!slot->lpib_reg)
+	/* Where the driver emulates resume (resume.c), the register counts
+	 * from the resume point and no longer names a buffer position. */
+	if (!slot->lpib_reg || (bus->info.quirks & HDA_PLAT_QUIRK_RUN_RESTARTS_BDL))
 		return HDA_STATUS_DEVICE_NOT_READY;
 	*reg = slot->lpib_reg;
 	return HDA_STATUS_SUCCESS;

@@ -206,6 +206,16 @@ hda_status hda_free_dma_buffer(hda_bus *bus, hda_engine handle);
  * forbids it without naming a code; hda-facts 8.4).  Any engine without a
  * buffer makes a non-Reset target fail with INVALID_DEVICE_REQUEST.  The call
  * validates every handle before touching any hardware.
+ *
+ * Stop is also Pause: Run after Stop continues from where the engine
+ * stopped, with positions (and the audio) going on from there.  Where the
+ * controller itself restarts its BDL at every Run (QEMU's), libhda emulates
+ * the resume: it programs the BDL rotated to begin at the stopped offset
+ * (the entry holding it split in two, IOC flags staying at the buffer
+ * offsets they had, CBL unchanged) and adds that offset to the positions
+ * it reports; Reset puts the BDL back.  There, a BDL of 256 entries that
+ * stopped inside an entry cannot be split, and Run fails with
+ * INSUFFICIENT_RESOURCES.
  */
 hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 				    size_t count, const hda_engine *handles);
@@ -218,6 +228,10 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
  * process they return DEVICE_NOT_READY; hda_read_position works everywhere.
  *   emu:  both registers are mapped (the model's register page), unless
  *         the URI says mapregs=off (hda_emu.h).
+ *   qemu: neither.  WALCLK sits behind the socket; LPIB could be served
+ *         from the position buffer, but libhda emulates Pause there (see
+ *         hda_set_dma_engine_state), after which the register counts from
+ *         the resume point and no longer names the buffer position.
  */
 hda_status hda_get_wall_clock_register(hda_bus *bus,
 				       const volatile uint32_t **wall_clock);
