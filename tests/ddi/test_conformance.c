@@ -3,9 +3,10 @@
  * DDI conformance: the rules of the AllocateDmaBuffer page and its sibling
  * routines that hold on every controller.  Runs against the controller named
  * by HDA_TEST_URI (default: the emulator), so one source serves every
- * backend.  Nothing here injects faults.  The one test that streams
- * (pause_then_run_resumes) runs on the emulator's manual clock when the URI
- * asks for it, and otherwise waits on positions with a bound.
+ * backend.  Nothing here injects faults.  The tests that stream
+ * (pause_then_run_resumes, resume_with_full_bdl) run on the emulator's
+ * manual clock when the URI asks for it, and otherwise wait on positions
+ * with a bound; the first skips on the real-time emulator (see there).
  */
 #include <pthread.h>
 #include <string.h>
@@ -1016,6 +1017,15 @@ static void pause_then_run_resumes(void **state)
 	const volatile uint32_t *lpib;
 
 	(void)state;
+	/* The emulator's real-time device thread reads DMA memory while this
+	 * thread refills it, ordered only by the DMA position: correct, as on
+	 * hardware, but invisible to ThreadSanitizer.  Its manual clock runs
+	 * the device on this thread (conformance-emu); QEMU is another
+	 * process. */
+	if (!strncmp(test_uri(), "emu", 3) && !strstr(test_uri(), "clock=manual")) {
+		printf("pause_then_run_resumes runs on the emulator's manual clock only\n");
+		skip();
+	}
 	assert_non_null(mkdtemp(dir));
 	snprintf(wav, sizeof(wav), "%s/out.wav", dir);
 	player_open(&pl, wav);
