@@ -35,7 +35,10 @@ typedef struct hda_dma_mem {
  * at BDL entry 0 with LPIB 0 (and re-reads the BDL), instead of resuming
  * where the engine stopped.  The driver then emulates the resume (state.c,
  * resume.c): it rotates the BDL to begin at the stopped offset and adds
- * that offset to the positions it reports.
+ * that offset to the positions it reports.  A backend declares it only for
+ * a controller that also accepts a BDL fragment starting at any frame (the
+ * piece that begins at the stopped offset is not on 128 bytes) and whose
+ * position buffer holds, once stopped, the offset to restart from.
  */
 #define HDA_PLAT_QUIRK_RUN_RESTARTS_BDL (1u << 0)
 

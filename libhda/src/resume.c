@@ -42,7 +42,6 @@ static void entry_put(volatile void *bdl, unsigned i, uint64_t addr, uint32_t le
 	memcpy((void *)((uint8_t *)bdl + i * HDA_BDL_ENTRY_SIZE), &e, sizeof(e));
 }
 
-
 hda_status hda__resume_prepare(hda_bus *bus, hda_slot *slot)
 {
 	uint32_t cbl = slot->pub_cbl, raw, offset, start = 0, n, k, out = 0;
