@@ -94,6 +94,18 @@ static void emu_write32(hda_plat *plat, uint32_t off, uint32_t val)
 	emu_ctrl_write32(plat->emu.ctrl, off, val);
 }
 
+/* The model resumes a stopped engine where it stopped, as the HDA
+ * specification has it: no quirks. */
+static void emu_info(hda_plat *plat, hda_plat_info *info)
+{
+	(void)plat;
+	*info = (hda_plat_info){.vendor_id = HDA_EMU_PCI_VENDOR_ID,
+				.device_id = HDA_EMU_PCI_DEVICE_ID,
+				.revision = HDA_EMU_PCI_REVISION};
+}
+
+/* The register page itself (plat.h's map32 contract holds trivially):
+ * WALCLK and SDnLPIB, or nothing with mapregs=off. */
 static const volatile uint32_t *emu_map32(hda_plat *plat, uint32_t off)
 {
 	return emu_ctrl_map32(plat->emu.ctrl, off);
@@ -146,6 +158,7 @@ const hda_plat_ops hda_plat_emu_ops = {
 	.write8 = emu_write8,
 	.write16 = emu_write16,
 	.write32 = emu_write32,
+	.info = emu_info,
 	.map32 = emu_map32,
 	.dma_alloc = emu_dma_alloc,
 	.dma_free = emu_dma_free,

@@ -169,11 +169,11 @@ hda_status hda_get_device_information(hda_bus *bus,
 	full.driver_version = HDA_DRIVER_VERSION;
 	full.codecs_detected = bus->codec_mask;
 	full.is_striping_supported = bus->nsdo > 1;
-	/* The PCI identity is not visible through BAR0; the emulated and
-	 * virtual controllers present themselves as an ICH6 (8086:2668). */
-	full.controller_revision = 1;
-	full.controller_vendor_id = 0x8086;
-	full.controller_device_id = 0x2668;
+	/* The PCI identity is not visible through BAR0: the backend states
+	 * it (plat.h info). */
+	full.controller_revision = bus->info.revision;
+	full.controller_vendor_id = bus->info.vendor_id;
+	full.controller_device_id = bus->info.device_id;
 	full.input_engines = (uint8_t)bus->iss;
 	full.output_engines = (uint8_t)bus->oss;
 	full.bidirectional_engines = (uint8_t)bus->bss;

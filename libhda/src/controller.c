@@ -137,6 +137,7 @@ hda_status hda__controller_start(hda_bus *bus)
 		hda__reason(bus, "the controller does not answer");
 		return HDA_STATUS_DEVICE_NOT_READY;
 	}
+	bus->ops->info(bus->plat, &bus->info);
 	st = link_reset(bus);
 	if (st)
 		return st;
@@ -177,9 +178,10 @@ hda_status hda__controller_start(hda_bus *bus)
 				    HDA_DPLBASE_ENABLE);
 	hda__wr32(bus, HDA_INTCTL, HDA_INTCTL_GIE | HDA_INTCTL_CIE);
 
-	/* Ask for register mappings only now: a backend may serve a register
-	 * from memory the controller keeps in step with it (QEMU's LPIB
-	 * mirrors into the position buffer just programmed). */
+	/* Ask for register mappings only now, as plat.h's map32 contract
+	 * says: a backend may serve LPIB from the position buffer slot of a
+	 * controller that keeps the two equal, and it learns where that
+	 * buffer is from the DPUBASE/DPLBASE writes just made. */
 	bus->walclk_reg = bus->ops->map32(bus->plat, HDA_WALCLK);
 	slots_init(bus);
 

@@ -109,6 +109,7 @@ void hda__buffer_release(hda_bus *bus, hda_slot *slot)
 	slot->pub_has_buffer = false;
 	slot->pub_cbl = 0;
 	hda__slot_write_end(slot);
+	hda__resume_forget(slot);
 	if (slot->programmed)
 		hda__stream_release(bus, slot);
 	slot->programmed = false;
@@ -307,14 +308,21 @@ hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
 
 	if (st)
 		return st;
-	if (!data || !bdl || requested_size == 0 ||
-	    requested_size > MAX_BUFFER_BYTES) {
+	/* Checked in AllocateDmaBuffer's order: pointers, state, then size.
+	 * A size of 0 names no buffer (a parameter rule, INVALID_PARAMETER);
+	 * above 4 MiB is an allocation this driver cannot make, which the DDI
+	 * reports as INSUFFICIENT_RESOURCES, as for memory that ran out. */
+	if (!data || !bdl || requested_size == 0) {
 		st = HDA_STATUS_INVALID_PARAMETER;
 		goto out;
 	}
 	st = check_reset_no_buffer(slot);
 	if (st)
 		goto out;
+	if (requested_size > MAX_BUFFER_BYTES) {
+		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+		goto out;
+	}
 	st = memory_alloc(bus, slot, requested_size);
 	if (st)
 		goto out;
@@ -339,12 +347,15 @@ out:
 /* The caller wrote its BDL: check that each entry names only our data
  * buffer (without an addition that could wrap), starts on 128 bytes, and
  * that the lengths sum to the length it claims; copy the checked entries
- * into the BDL the engine reads, so it cannot DMA anywhere else. */
-static bool bdl_copy_valid(hda_slot *slot, uint32_t length, uint32_t lvi)
+ * into the BDL the engine reads, so it cannot DMA anywhere else.  *ioc
+ * says whether any entry asks for an interrupt. */
+static bool bdl_copy_valid(hda_slot *slot, uint32_t length, uint32_t lvi,
+			   bool *ioc)
 {
 	const hda_bdl_entry *user = slot->user_bdl;
 	uint64_t base = slot->data.bus, count = slot->mdl.byte_count, sum = 0;
 
+	*ioc = false;
 	for (uint32_t i = 0; i <= lvi; i++) {
 		uint64_t addr = le64toh(user[i].address);
 		uint32_t len = le32toh(user[i].length);
@@ -354,6 +365,7 @@ static bool bdl_copy_valid(hda_slot *slot, uint32_t length, uint32_t lvi)
 		    len > count - (addr - base) || (addr % HDA_FRAGMENT_ALIGN))
 			return false;
 		bdl_put(slot, i, addr, len, flags & HDA_BDL_IOC);
+		*ioc = *ioc || (flags & HDA_BDL_IOC);
 		sum += len;
 	}
 	return sum == length;
@@ -366,22 +378,27 @@ hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 {
 	hda_slot *slot;
 	uint32_t fifo;
+	bool ioc;
 	hda_status st = hda__engine_enter(bus, handle, &slot);
 
 	if (st)
 		return st;
-	if (!stream_id || !fifo_size || !isr || lvi < 1 ||
-	    lvi >= HDA_BDL_MAX_ENTRIES || buffer_length == 0 ||
-	    buffer_length % slot->pub_frame_bytes) {
-		st = HDA_STATUS_INVALID_PARAMETER;
-		goto out;
-	}
+	/* The DDI's order: the engine's state first (Reset, with a contiguous
+	 * buffer: the BDL the parameters describe), then the parameters. */
 	if (slot->state != HDA_STREAM_STATE_RESET ||
 	    slot->buf_kind != HDA_BUF_CONTIGUOUS) {
 		st = HDA_STATUS_INVALID_DEVICE_REQUEST;
 		goto out;
 	}
-	if (!bdl_copy_valid(slot, buffer_length, lvi)) {
+	if (!stream_id || !fifo_size || lvi < 1 || lvi >= HDA_BDL_MAX_ENTRIES ||
+	    buffer_length == 0 || buffer_length % slot->pub_frame_bytes) {
+		st = HDA_STATUS_INVALID_PARAMETER;
+		goto out;
+	}
+	/* The ISR is called for IOC entries only (and for the FIFO and
+	 * descriptor errors of such a stream): without one, no entry may ask
+	 * for an interrupt. */
+	if (!bdl_copy_valid(slot, buffer_length, lvi, &ioc) || (ioc && !isr)) {
 		st = HDA_STATUS_INVALID_PARAMETER;
 		goto out;
 	}

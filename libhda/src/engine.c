@@ -130,16 +130,32 @@ static bool bandwidth_fits(hda_bus *bus, bool output, uint8_t codec,
 	return bandwidth_in_use(bus, output, codec, except) + cost <= budget;
 }
 
-/* Stream ids are unique per direction (hda-facts 4, newer parts), 1..15. */
+/*
+ * Stream ids, 1..15 (hda-facts 4).  Linux by default keeps them unique
+ * across both directions, which every controller accepts: some older parts
+ * match an input and an output stream with the same tag.  Only once 15
+ * engines are live, so that no id is free in both directions, does a new
+ * engine share an id with one of the other direction (per-direction
+ * uniqueness, which the specification requires and newer parts rely on).
+ */
 static uint8_t stream_id_pick(hda_bus *bus, bool output)
 {
-	uint16_t used = 0;
+	uint16_t used_dir = 0, used_all = 0;
 
-	for (unsigned i = 0; i < bus->n_sd; i++)
-		if (bus->slots[i].allocated && bus->slots[i].output == output)
-			used |= (uint16_t)(1u << bus->slots[i].stream_id);
+	for (unsigned i = 0; i < bus->n_sd; i++) {
+		const hda_slot *s = &bus->slots[i];
+
+		if (!s->allocated)
+			continue;
+		used_all |= (uint16_t)(1u << s->stream_id);
+		if (s->output == output)
+			used_dir |= (uint16_t)(1u << s->stream_id);
+	}
 	for (uint8_t id = 1; id <= 15; id++)
-		if (!(used & (1u << id)))
+		if (!(used_all & (1u << id)))
+			return id;
+	for (uint8_t id = 1; id <= 15; id++)
+		if (!(used_dir & (1u << id)))
 			return id;
 	return 0;
 }

@@ -115,6 +115,12 @@ typedef struct hda_slot {
 	 * hw_stopped: running time ends there, not at the next control
 	 * call, or the tracker would count wraps of a stopped engine. */
 	_Atomic uint32_t hw_stop_wc;
+	/* Emulated resume (resume.c, RUN_RESTARTS_BDL): the engine runs a BDL
+	 * rotated to start pub_offset bytes into the buffer, so the buffer
+	 * position is (raw position + pub_offset) mod CBL.  0 otherwise. */
+	_Atomic uint32_t pub_offset;
+	hda_bdl_entry *bdl_orig; /* the BDL as programmed, while rotated */
+	uint32_t lvi_orig;
 } hda_slot;
 
 typedef struct hda_unsol_entry {
@@ -142,6 +148,7 @@ struct hda_bus {
 	pthread_mutex_t irq_lock;
 
 	/* capabilities, fixed after bring-up */
+	hda_plat_info info; /* PCI identity and quirks, from the backend */
 	uint16_t gcap;
 	unsigned iss, oss, bss, n_sd, nsdo;
 	uint8_t vmaj, vmin;
@@ -291,6 +298,14 @@ void hda__stream_release(hda_bus *bus, hda_slot *slot);
 
 /* ---- buffers (dmabuf.c) ------------------------------------------------- */
 void hda__buffer_release(hda_bus *bus, hda_slot *slot);
+
+/* ---- emulated resume (resume.c) ------------------------------------------ */
+/* Before Stop -> Run on a RUN_RESTARTS_BDL controller: rotate the BDL to
+ * the stopped offset and publish it (no-op on other controllers). */
+hda_status hda__resume_prepare(hda_bus *bus, hda_slot *slot);
+/* Put the BDL back as programmed and the offset to 0 (before the stream is
+ * reprogrammed for Reset, and when the buffer is freed). */
+void hda__resume_forget(hda_slot *slot);
 
 /* ---- formats (format.c) ------------------------------------------------- */
 hda_status hda__format_check(const hda_stream_format *f, uint16_t *fmt);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The platform interface: everything the shared driver may touch.  A backend
- * (plat_emu.c, later plat_qemu.c and plat_vfio.c) implements it; the driver
- * never learns which backend it runs on.
+ * (libhda/emu/plat_emu.c, libhda/qemu/) implements it; the driver never
+ * learns which backend it runs on.
  *
  * Like a kernel driver, libhda reaches the controller only through MMIO
  * accesses, DMA-able memory with bus addresses, and an interrupt line.
+ * What BAR0 cannot tell it (the PCI identity, and where the controller
+ * departs from the HDA specification) comes from the backend's info().
  */
 #ifndef HDA_PLAT_H
 #define HDA_PLAT_H
@@ -23,6 +25,31 @@ typedef struct hda_dma_mem {
 	uint64_t bus;
 	size_t size; /* a whole number of HDA_PAGE_SIZE pages */
 } hda_dma_mem;
+
+/*
+ * Quirks: behaviour of a controller that departs from the HDA specification
+ * and that the driver works around, each named for what the controller
+ * does, never for which backend has it.
+ *
+ * RUN_RESTARTS_BDL: setting SDnCTL.RUN again after a stop restarts the DMA
+ * at BDL entry 0 with LPIB 0 (and re-reads the BDL), instead of resuming
+ * where the engine stopped.  The driver then emulates the resume (state.c,
+ * resume.c): it rotates the BDL to begin at the stopped offset and adds
+ * that offset to the positions it reports.  A backend declares it only for
+ * a controller that also accepts a BDL fragment starting at any frame (the
+ * piece that begins at the stopped offset is not on 128 bytes) and whose
+ * position buffer holds, once stopped, the offset to restart from.
+ */
+#define HDA_PLAT_QUIRK_RUN_RESTARTS_BDL (1u << 0)
+
+/* What the driver cannot read through BAR0.  Fixed for the life of the
+ * backend instance. */
+typedef struct hda_plat_info {
+	uint16_t vendor_id; /* PCI config space 0x00 */
+	uint16_t device_id; /* PCI config space 0x02 */
+	uint8_t revision;   /* PCI config space 0x08 */
+	uint32_t quirks;    /* HDA_PLAT_QUIRK_* */
+} hda_plat_info;
 
 typedef struct hda_plat_ops {
 	const char *name; /* the URI scheme: "emu" */
@@ -46,8 +73,38 @@ typedef struct hda_plat_ops {
 	void (*write16)(hda_plat *plat, uint32_t off, uint16_t val);
 	void (*write32)(hda_plat *plat, uint32_t off, uint32_t val);
 
-	/* A pointer through which the 32-bit register at off can be read with
-	 * a plain load, or NULL when the backend cannot map registers. */
+	/* The PCI identity and the quirks (above).  Any thread. */
+	void (*info)(hda_plat *plat, hda_plat_info *info);
+
+	/*
+	 * A pointer through which the 32-bit register at off can be read with
+	 * a plain load, or NULL when the backend cannot map that register (the
+	 * driver then reads it through read32, or derives it).
+	 *
+	 * The contract between driver and backend:
+	 *  - When.  The driver calls map32 only after bring-up has taken the
+	 *    controller out of reset and programmed the DMA position buffer:
+	 *    DPUBASE, then DPLBASE with its enable bit, each with one write32.
+	 *    It never moves or disables the buffer afterwards while it still
+	 *    reads through a mapping (only hda__controller_stop at close
+	 *    clears DPLBASE).  A backend may therefore watch those two writes
+	 *    and rely on them.
+	 *  - What from.  A mapped register may be served from the register
+	 *    itself (an MMIO mapping) or from memory the controller keeps
+	 *    equal to the register at all times.  The one such case allowed
+	 *    is SDnLPIB served from the engine's DMA position buffer slot
+	 *    (DPLBASE + 8 x descriptor index), for a controller that writes
+	 *    exactly LPIB there (it has no FIFO between memory and the link).
+	 *    A backend serves LPIB so only while DPLBASE has its enable bit
+	 *    set, and returns NULL otherwise.
+	 *  - What the driver keeps.  It writes an engine's position buffer
+	 *    slot only to zero it: after a stream reset, where LPIB is 0 too,
+	 *    and on a RUN_RESTARTS_BDL controller just before it sets RUN,
+	 *    the write at which the controller restarts LPIB from 0.  So a
+	 *    register served from the slot shows what the register holds, or
+	 *    (for that one instant) what it is about to hold.
+	 *  - Lifetime.  The pointer stays valid until close.
+	 */
 	const volatile uint32_t *(*map32)(hda_plat *plat, uint32_t off);
 
 	/* Optional (may be NULL): WALCLK without a register access, for a

@@ -104,8 +104,9 @@ static uint32_t dma_from_link(const hda_position *p)
 /*
  * The raw position sources, read in this one place: the DMA position
  * buffer on both sides of LPIB (see hda_read_position); link is 0 where
- * LPIB is not mapped.  Anything that corrects what the hardware reports
- * (an offset for an emulated resume, say) is applied here, to all three.
+ * LPIB is not mapped.  They count from where the engine last started; the
+ * caller turns them into buffer positions (buffer_pos), which after an
+ * emulated resume is not where the engine started.
  */
 typedef struct raw_positions {
 	uint32_t dma, link, dma2;
@@ -126,6 +127,13 @@ typedef enum pair_kind {
 	PAIR_TORN,       /* the position buffer moved during the read */
 	PAIR_IMPOSSIBLE, /* it held still, but LPIB is more than a FIFO away */
 } pair_kind;
+
+/* A raw position (counted from where the engine last started) as a
+ * position in the buffer (resume.c). */
+static uint32_t buffer_pos(uint32_t raw, uint32_t offset, uint32_t cbl)
+{
+	return (uint32_t)(((uint64_t)raw % cbl + offset) % cbl);
+}
 
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *out)
@@ -165,7 +173,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
 		hda_position q = {0};
 		raw_positions r;
-		uint32_t run_wc, run_ticks;
+		uint32_t run_wc, run_ticks, off;
 		bool has_buffer;
 
 		if (s1 & 1)
@@ -187,6 +195,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			run_ticks += atomic_load_explicit(&slot->hw_stop_wc,
 							  memory_order_relaxed) - run_wc;
 		}
+		off = atomic_load_explicit(&slot->pub_offset, memory_order_relaxed);
 		q.wall_clock = hda__wall_clock(bus);
 		read_raw(bus, slot, &r);
 		stale = atomic_load_explicit(&slot->posbuf_stale, memory_order_relaxed);
@@ -199,9 +208,11 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			return HDA_STATUS_INVALID_DEVICE_REQUEST;
 		q.run_ticks = run_ticks + (q.running ? q.wall_clock - run_wc : 0);
 		/* A stream being reset can show a stale value above CBL for
-		 * an instant; keep callers' modular arithmetic sound. */
-		q.dma = r.dma % q.cbl;
-		q.link = r.link % q.cbl;
+		 * an instant; keep callers' modular arithmetic sound.  After
+		 * an emulated resume the engine counts from pub_offset. */
+		q.dma = buffer_pos(r.dma, off, q.cbl);
+		q.link = buffer_pos(r.link, off, q.cbl);
+		r.dma2 = buffer_pos(r.dma2, off, q.cbl);
 		got = true;
 		p = q;
 		if (!slot->lpib_reg) {
@@ -210,7 +221,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			kind = PAIR_CLEAN;
 			break;
 		}
-		if (r.dma2 % q.cbl != q.dma) {
+		if (r.dma2 != q.dma) {
 			kind = PAIR_TORN;
 			continue;
 		}
@@ -372,7 +383,9 @@ hda_status hda_get_link_position_register(hda_bus *bus, hda_engine handle,
 	slot = hda__slot_get(bus, handle);
 	if (!slot)
 		return HDA_STATUS_INVALID_HANDLE;
-	if (!slot->lpib_reg)
+	/* Where the driver emulates resume (resume.c), the register counts
+	 * from the resume point and no longer names a buffer position. */
+	if (!slot->lpib_reg || (bus->info.quirks & HDA_PLAT_QUIRK_RUN_RESTARTS_BDL))
 		return HDA_STATUS_DEVICE_NOT_READY;
 	*reg = slot->lpib_reg;
 	return HDA_STATUS_SUCCESS;

@@ -42,6 +42,7 @@ static hda_status reset_keep_buffer(hda_bus *bus, hda_slot *slot)
 	hda__slot_write_begin(slot);
 	slot->pub_has_buffer = false;
 	hda__slot_write_end(slot);
+	hda__resume_forget(slot);
 	st = hda__stream_setup(bus, slot, slot->pub_cbl, &fifo);
 	if (st == HDA_STATUS_SUCCESS) {
 		hda__slot_write_begin(slot);
@@ -147,12 +148,17 @@ hda_status hda_set_dma_engine_state(hda_bus *bus, hda_stream_state state,
 			if (state == HDA_STREAM_STATE_RUN ||
 			    moving[i]->state == HDA_STREAM_STATE_RUN)
 				toggling[n++] = moving[i];
+		/* Resume where each engine stopped (resume.c). */
+		for (size_t i = 0; i < n && st == HDA_STATUS_SUCCESS &&
+				   state == HDA_STREAM_STATE_RUN; i++)
+			st = hda__resume_prepare(bus, toggling[i]);
 		/* A start begins a new run: a stop the hardware made
 		 * before it is history (the DESE count keeps it). */
-		for (size_t i = 0; i < n && state == HDA_STREAM_STATE_RUN; i++)
+		for (size_t i = 0; i < n && st == HDA_STATUS_SUCCESS &&
+				   state == HDA_STREAM_STATE_RUN; i++)
 			atomic_store_explicit(&toggling[i]->hw_stopped, false,
 					      memory_order_release);
-		if (n)
+		if (n && st == HDA_STATUS_SUCCESS)
 			st = hda__streams_run(bus, toggling, n,
 					      state == HDA_STREAM_STATE_RUN);
 		break;

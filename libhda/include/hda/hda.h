@@ -182,7 +182,10 @@ typedef struct hda_mdl {
  * says what was chosen.  When the memory cannot be had the call fails with
  * INSUFFICIENT_RESOURCES rather than silently shrinking.
  *
- * The stream id (1..15) is unique among live engines of the same direction.
+ * The stream id (1..15) is unique among all live engines, of both
+ * directions, while at most 15 engines are live (Linux's default, which
+ * every controller accepts); beyond 15 it is unique among live engines of
+ * the same direction, which is what the HDA specification requires.
  * The FIFO size is SDnFIFOS read after the format is written, in bytes.
  * Programming the codec converter with the stream id is the caller's job
  * (see hda_codec.h).
@@ -203,6 +206,16 @@ hda_status hda_free_dma_buffer(hda_bus *bus, hda_engine handle);
  * forbids it without naming a code; hda-facts 8.4).  Any engine without a
  * buffer makes a non-Reset target fail with INVALID_DEVICE_REQUEST.  The call
  * validates every handle before touching any hardware.
+ *
+ * Stop is also Pause: Run after Stop continues from where the engine
+ * stopped, with positions (and the audio) going on from there.  Where the
+ * controller itself restarts its BDL at every Run (QEMU's), libhda emulates
+ * the resume: it programs the BDL rotated to begin at the stopped offset
+ * (the entry holding it split in two, IOC flags staying at the buffer
+ * offsets they had, CBL unchanged) and adds that offset to the positions
+ * it reports; Reset puts the BDL back.  There, a BDL of 256 entries that
+ * stopped inside an entry cannot be split, and Run fails with
+ * INSUFFICIENT_RESOURCES.
  *
  * The hardware can stop an engine on its own: a descriptor error (DESE)
  * clears RUN.  libhda learns of it on its interrupt thread, which reports it
@@ -269,6 +282,10 @@ hda_status hda_get_engine_status(hda_bus *bus, hda_engine handle,
  * process they return DEVICE_NOT_READY; hda_read_position works everywhere.
  *   emu:  both registers are mapped (the model's register page), unless
  *         the URI says mapregs=off (hda_emu.h).
+ *   qemu: neither.  WALCLK sits behind the socket; LPIB could be served
+ *         from the position buffer, but libhda emulates Pause there (see
+ *         hda_set_dma_engine_state), after which the register counts from
+ *         the resume point and no longer names the buffer position.
  */
 hda_status hda_get_wall_clock_register(hda_bus *bus,
 				       const volatile uint32_t **wall_clock);
@@ -463,7 +480,8 @@ typedef struct hda_device_information {
 	uint16_t driver_version;
 	uint16_t codecs_detected; /* bit n: codec at address n */
 	bool is_striping_supported;
-	/* V2 */
+	/* V2: the controller's PCI identity, as its backend states it (QEMU:
+	 * read from PCI config space; emu: hda_emu.h) */
 	uint8_t controller_revision;
 	uint16_t controller_vendor_id;
 	uint16_t controller_device_id;
@@ -499,13 +517,28 @@ typedef void (*hda_dma_isr)(void *context, uint32_t stream_status);
  * [control] One physically contiguous data buffer (described by *data) and
  * one page for a BDL of up to 256 entries that the caller fills with bus
  * addresses from the MDL.  Same state rules as hda_allocate_dma_buffer.
+ * Checked in its order: INVALID_PARAMETER for a NULL pointer or a size of 0
+ * (no buffer to describe), INVALID_DEVICE_REQUEST for an engine not in
+ * Reset or with a buffer, then INSUFFICIENT_RESOURCES for more than 4 MiB
+ * (the largest buffer libhda allocates, as for hda_allocate_dma_buffer) or
+ * when the memory cannot be had.  The size is not rounded.
  */
 hda_status hda_allocate_contiguous_dma_buffer(hda_bus *bus, hda_engine handle,
 					      uint32_t requested_size,
 					      hda_mdl **data,
 					      hda_bdl_entry **bdl);
-/* [control] Program the engine with the caller's BDL: buffer_length is the
- * sum of its fragment lengths (CBL), lvi the last valid index (1..255). */
+/*
+ * [control] Program the engine with the caller's BDL: buffer_length is the
+ * sum of its fragment lengths (CBL), lvi the last valid index (1..255).
+ * The ISR is called for entries with IOC set (and with the stream's FIFO
+ * and descriptor errors), so it may be NULL when no entry 0..lvi has IOC;
+ * a NULL ISR with an IOC entry is INVALID_PARAMETER.  As in the DDI, the
+ * state comes first: INVALID_DEVICE_REQUEST when the engine is not in
+ * Reset or has no contiguous buffer, whatever the parameters; then
+ * INVALID_PARAMETER for a NULL out-pointer, an lvi out of range, a length
+ * that is 0 or not whole frames, or an entry outside the buffer, not on
+ * 128 bytes, or of length 0, or lengths that do not sum to buffer_length.
+ */
 hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 					 uint32_t buffer_length, uint32_t lvi,
 					 hda_dma_isr isr, void *context,

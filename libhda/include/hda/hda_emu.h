@@ -73,6 +73,13 @@ extern "C" {
 
 typedef struct hda_emu hda_emu;
 
+/* The PCI identity the emulated controller states (it has no PCI config
+ * space to read; hda_get_device_information reports these on an emu bus).
+ * The model follows the ICH6's register defaults, so it names that part. */
+#define HDA_EMU_PCI_VENDOR_ID 0x8086u
+#define HDA_EMU_PCI_DEVICE_ID 0x2668u
+#define HDA_EMU_PCI_REVISION 0x01u
+
 /* The emulator behind a bus, or NULL when the bus is not an emu bus. */
 hda_emu *hda_emu_from_bus(hda_bus *bus);
 

@@ -7,6 +7,11 @@
  *   hda_bus_open("qemu", &bus)  or  hda_bus_open("qemu:KEY=VALUE,...", &bus)
  *
  * Options (all optional):
+ *   controller=ich6|ich9 QEMU's intel-hda (PCI 8086:2668, default) or
+ *                        ich9-intel-hda (8086:293e): the same model with
+ *                        another PCI identity, which libhda reads from
+ *                        config space and reports in
+ *                        hda_get_device_information
  *   codec=duplex|output  hda-duplex (DAC + ADC, default) or hda-output
  *   machine=q35|pc       QEMU machine type (default q35)
  *   wav=PATH             render audio goes to this WAV file at `rate`,
@@ -49,6 +54,12 @@ pid_t hda_qemu_pid(hda_bus *bus);
  * for a bus that is not a qemu bus, DEVICE_NOT_READY once QEMU is gone. */
 hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
 			       uint32_t *computed_value);
+
+/* [control] A dword of the controller's PCI config space (offset a
+ * multiple of 4), read through the socket: what the backend reads the PCI
+ * identity from, for tests.  INVALID_PARAMETER for a bus that is not a
+ * qemu bus or an unaligned offset, DEVICE_NOT_READY once QEMU is gone. */
+hda_status hda_qemu_pci_config_read(hda_bus *bus, uint8_t offset, uint32_t *value);
 
 /* [control] Measure again where WALCLK stands against CLOCK_MONOTONIC, as
  * the backend does after every controller reset.  The two clocks drift
