@@ -412,17 +412,17 @@ pid_t hda_qemu_pid(hda_bus *bus)
 	return p->pid > 0 ? p->pid : -1;
 }
 
-hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
-			       uint32_t *computed_value)
+hda_status hda_qemu_wall_clock(hda_bus *bus, hda_qemu_wall_clock_sample *s)
 {
 	const hda_plat_ops *ops;
 	hda_plat *p;
 
-	if (!register_value || !computed_value ||
-	    hda_bus_platform(bus, &ops, &p) || ops != &hda_plat_qemu_ops)
+	if (!s || hda_bus_platform(bus, &ops, &p) || ops != &hda_plat_qemu_ops)
 		return HDA_STATUS_INVALID_PARAMETER;
-	*register_value = qemu_read32(p, HDA_WALCLK);
-	*computed_value = qemu_wall_clock(p);
+	s->computed_before = qemu_wall_clock(p);
+	s->register_value = qemu_read32(p, HDA_WALCLK);
+	s->computed_after = qemu_wall_clock(p);
+	s->calibration_error = qemu_wall_clock_error(p);
 	return qemu_health(p);
 }
 

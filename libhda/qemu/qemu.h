@@ -60,11 +60,13 @@ struct hda_plat {
 	atomic_bool gone;
 	/* DMA position buffer, as the driver programmed it (see map32) */
 	uint32_t dplbase, dpubase;
-	/* WALCLK - CLOCK_MONOTONIC, in 24 MHz ticks modulo 2^32.  One atomic
-	 * word and not a sequence-counted pair: an audio thread that preempted
-	 * qemu_calibrate() mid-update on the same CPU would spin on the pair
-	 * forever, and the word is never torn. */
-	_Atomic uint32_t wc_offset;
+	/* The calibration: [31:0] WALCLK - CLOCK_MONOTONIC in 24 MHz ticks
+	 * modulo 2^32, [63:32] its uncertainty in ticks (half the round trip
+	 * it was measured in).  One atomic word and not a sequence-counted
+	 * pair: an audio thread that preempted qemu_calibrate() mid-update on
+	 * the same CPU would spin on the pair forever, and the word is never
+	 * torn. */
+	_Atomic uint64_t wc_cal;
 };
 
 /* ---- time -------------------------------------------------------------- */
@@ -118,6 +120,8 @@ void qemu_write16(hda_plat *p, uint32_t off, uint16_t val);
 void qemu_write32(hda_plat *p, uint32_t off, uint32_t val);
 void qemu_calibrate(hda_plat *p);
 uint32_t qemu_wall_clock(hda_plat *p);
+/* The uncertainty of the last calibration, in ticks. */
+uint32_t qemu_wall_clock_error(hda_plat *p);
 void qemu_info(hda_plat *p, hda_plat_info *info);
 const volatile uint32_t *qemu_map32(hda_plat *p, uint32_t off);
 hda_status qemu_health(hda_plat *p);

@@ -190,15 +190,23 @@ void qemu_calibrate(hda_plat *p)
 			ticks = v;
 		}
 	}
-	/* Nothing else is published with it: relaxed suffices. */
-	atomic_store_explicit(&p->wc_offset, ticks - ns_to_ticks(mid),
+	/* Nothing else is published with it: relaxed suffices.  The error
+	 * is rounded up to a whole tick. */
+	atomic_store_explicit(&p->wc_cal,
+			      (uint64_t)(ns_to_ticks(best / 2) + 1) << 32 |
+				      (uint32_t)(ticks - ns_to_ticks(mid)),
 			      memory_order_relaxed);
 }
 
 uint32_t qemu_wall_clock(hda_plat *p)
 {
 	return ns_to_ticks(now_ns()) +
-	       atomic_load_explicit(&p->wc_offset, memory_order_relaxed);
+	       (uint32_t)atomic_load_explicit(&p->wc_cal, memory_order_relaxed);
+}
+
+uint32_t qemu_wall_clock_error(hda_plat *p)
+{
+	return (uint32_t)(atomic_load_explicit(&p->wc_cal, memory_order_relaxed) >> 32);
 }
 
 void qemu_write32(hda_plat *p, uint32_t off, uint32_t val)

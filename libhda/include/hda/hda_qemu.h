@@ -48,12 +48,34 @@ extern "C" {
 /* The QEMU process behind a qemu bus, or -1 for any other bus. */
 pid_t hda_qemu_pid(hda_bus *bus);
 
-/* [control] WALCLK read through the socket, and the value libhda computes
- * for it from CLOCK_MONOTONIC (what hda_read_position reports on this
- * backend), so a test can hold one against the other.  INVALID_PARAMETER
- * for a bus that is not a qemu bus, DEVICE_NOT_READY once QEMU is gone. */
-hda_status hda_qemu_wall_clock(hda_bus *bus, uint32_t *register_value,
-			       uint32_t *computed_value);
+/* One reading of WALCLK through the socket, bracketed by the values libhda
+ * computes for it from CLOCK_MONOTONIC (what hda_read_position reports on
+ * this backend) just before and just after: with a correct calibration,
+ * computed_before - calibration_error <= register_value <= computed_after +
+ * calibration_error (modulo 2^32), however long the round trip took. */
+typedef struct hda_qemu_wall_clock_sample {
+	uint32_t computed_before;
+	uint32_t register_value;
+	uint32_t computed_after;
+	uint32_t calibration_error; /* ticks: half the round trip of the
+				       tightest calibration read */
+} hda_qemu_wall_clock_sample;
+
+/* [control] Take such a reading, so that a test can hold the computed
+ * clock against the register.  INVALID_PARAMETER for a bus that is not a
+ * qemu bus, DEVICE_NOT_READY once QEMU is gone. */
+hda_status hda_qemu_wall_clock(hda_bus *bus, hda_qemu_wall_clock_sample *sample);
+
+/* Whether a sample is consistent, allowing slack_ticks beyond the
+ * calibration error (for rounding nanoseconds to ticks). */
+static inline bool hda_qemu_wall_clock_sample_ok(const hda_qemu_wall_clock_sample *s,
+						 uint32_t slack_ticks)
+{
+	uint32_t e = s->calibration_error + slack_ticks;
+
+	return (int32_t)(s->register_value - s->computed_before) >= -(int32_t)e &&
+	       (int32_t)(s->computed_after - s->register_value) >= -(int32_t)e;
+}
 
 /* [control] A dword of the controller's PCI config space (offset a
  * multiple of 4), read through the socket: what the backend reads the PCI
