@@ -135,6 +135,11 @@ struct hda_bus {
 	uint8_t corb_wp;
 	uint8_t rirb_rp;
 	uint64_t rirb_overruns;
+	/* unsolicited responses waiting for libhda's thread: pushed by
+	 * whoever drains the RIRB (under verb_lock), popped by that thread;
+	 * unsol_lock guards the queue alone and is held only for a push or
+	 * a pop, so the interrupt path never waits behind a transfer */
+	pthread_mutex_t unsol_lock;
 	uint32_t unsol_ring[HDA_UNSOL_RING][2];
 	unsigned unsol_head, unsol_count;
 	uint64_t unsol_dropped;

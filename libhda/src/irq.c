@@ -7,6 +7,10 @@
  * INTSTS and services stream and controller causes until none is pending:
  * the backend signals rising edges of a level-triggered line, so stopping
  * before INTSTS is clear could lose the next edge.
+ *
+ * Nothing on this path waits for a verb transfer: the RIRB is drained only
+ * when the rings are free (a trylock; a transfer drains them itself), and
+ * the unsolicited-response queue has a lock of its own (verbs.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -81,8 +85,8 @@ static bool service(hda_bus *bus)
 			/* CORB memory errors are not used; clear anyway. */
 			hda__wr8(bus, HDA_CORBSTS, 0x01);
 			/* A transfer in progress drains the RIRB itself and
-			 * calls us back when it is done: nothing to wait for
-			 * here, and nothing to spin on. */
+			 * kicks us when it has: nothing to wait for here,
+			 * and nothing to spin on. */
 			if (!hda__rirb_service(bus))
 				pending &= ~HDA_INTSTS_CIS;
 		}
@@ -131,8 +135,12 @@ static void *irq_main(void *arg)
 }
 
 /* Asynchronous verb transfers run here, not on the interrupt thread, so a
- * long transfer (a 64-verb batch takes ~20 ms over QEMU's socket) never
- * holds up stream interrupts. */
+ * long transfer (a 64-verb batch takes ~20 ms over QEMU's socket) does not
+ * run where stream interrupts are serviced.  Running elsewhere is not
+ * enough on its own: the interrupt thread must also never wait for the
+ * rings a transfer holds.  It once did, taking verb_lock for the
+ * unsolicited queue on every wakeup, and a silent codec then held each
+ * IOC back for up to 100 ms; see verbs.c. */
 static void *verb_worker(void *arg)
 {
 	hda_bus *bus = arg;
