@@ -163,6 +163,17 @@ struct hda_bus {
 				      transfer; it must look again after */
 	int wake_fd;
 	atomic_bool stopping;
+
+	/* Stream interrupts serviced on the caller's thread (irq.c).  While
+	 * svc_caller is set, the caller polls svc_fd and calls
+	 * hda_interrupt_dispatch; libhda's thread keeps the codec work.
+	 * svc_lock is held by libhda's thread while it services, so that an
+	 * attach or detach never overlaps a service in progress. */
+	pthread_mutex_t svc_lock;
+	atomic_bool svc_caller;
+	int svc_fd;       /* epoll: the interrupt line, poke, retry timer */
+	int svc_poke_fd;  /* eventfd: libhda's thread hands streams back */
+	int svc_timer_fd; /* timerfd: look again after a stuck status   */
 	atomic_bool dead; /* the device stopped answering */
 
 	/* why bring-up failed, for hda_bus_open_ex */

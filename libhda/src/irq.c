@@ -1,21 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The interrupt thread: libhda's stand-in for a kernel's interrupt context.
+ * The interrupt thread: libhda's stand-in for a kernel's interrupt context,
+ * and the caller-side service that can take its stream work over.
  *
- * It sleeps on the backend's interrupt eventfd and on a wake eventfd (for
- * asynchronous verb transfers and shutdown).  On an interrupt it reads
- * INTSTS and services stream and controller causes until none is pending:
- * the backend signals rising edges of a level-triggered line, so stopping
- * before INTSTS is clear could lose the next edge.
+ * libhda's thread sleeps on the backend's interrupt eventfd and on a wake
+ * eventfd (for asynchronous verb transfers, handed-over codec work and
+ * shutdown).  On an interrupt it reads INTSTS and services stream and
+ * controller causes until none is pending: the backend signals rising edges
+ * of a level-triggered line, so stopping before INTSTS is clear could lose
+ * the next edge.
  *
  * Nothing on this path waits for a verb transfer: the RIRB is drained only
  * when the rings are free (a trylock; a transfer drains them itself), and
  * the unsolicited-response queue has a lock of its own (verbs.c).
+ *
+ * After hda_interrupt_attach the work splits.  Stream causes (SDnSTS, ISRs,
+ * notification eventfds) belong to the caller's thread, which polls svc_fd
+ * and calls hda_interrupt_dispatch.  Codec causes (CIS: RIRB drain,
+ * unsolicited callbacks) stay on libhda's thread, since they take locks a
+ * transfer holds and run callbacks that may block.  The line is shared, so
+ * each side hands over what it saw and does not own: dispatch kicks
+ * libhda's thread when CIS is pending, and libhda's thread pokes the
+ * caller's fd when it finds stream bits pending (an IOC raised while CIS
+ * held the line up produced no edge of its own).
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -41,12 +56,19 @@ void hda__leave_callback(void)
 	callback_depth--;
 }
 
-void hda__irq_kick(hda_bus *bus)
+/* Add one to an eventfd.  Never blocks: the counter would have to reach
+ * 2^64 - 1 first. */
+static void fd_add(int fd)
 {
 	uint64_t one = 1;
 
+	(void)!write(fd, &one, sizeof(one));
+}
+
+void hda__irq_kick(hda_bus *bus)
+{
 	if (bus->wake_fd >= 0)
-		(void)!write(bus->wake_fd, &one, sizeof(one));
+		fd_add(bus->wake_fd);
 }
 
 static void drain_fd(int fd)
@@ -56,64 +78,91 @@ static void drain_fd(int fd)
 	(void)!read(fd, &v, sizeof(v));
 }
 
-/* One look at INTSTS and everything it shows.  Returns true when work
- * remains that only another look can find. */
-static bool service(hda_bus *bus)
+/* What a service looks after, and what it leaves behind. */
+#define SVC_STREAMS 0x1u /* stream descriptor causes               */
+#define SVC_CODEC 0x2u   /* CIS: the RIRB and unsolicited responses */
+#define SVC_AGAIN 0x4u   /* ours still pending after the bounded rounds */
+
+/*
+ * Look at INTSTS and service what it shows of the causes in `mine`, until
+ * a look shows none of them pending.  Returns the causes of the other
+ * kind seen at the last look, plus SVC_AGAIN when ours never cleared.
+ */
+static unsigned service(hda_bus *bus, unsigned mine)
 {
+	uint32_t sd_mask = bus->n_sd >= 32 ? 0x3FFFFFFFu : (1u << bus->n_sd) - 1;
+
 	for (unsigned round = 0; round < IRQ_MAX_ROUNDS; round++) {
 		uint32_t intsts = hda__rd32(bus, HDA_INTSTS);
-		uint32_t pending;
+		uint32_t streams, ours = 0;
+		unsigned others = 0;
 
 		if (intsts == 0xFFFFFFFFu &&
 		    bus->ops->health(bus->plat) != HDA_STATUS_SUCCESS) {
 			atomic_store(&bus->dead, true);
-			return false;
+			return 0;
 		}
-		pending = intsts & 0x7FFFFFFFu;
-		for (unsigned sd = 0; sd < bus->n_sd; sd++) {
-			uint8_t sts;
+		streams = intsts & sd_mask;
+		if (streams && !(mine & SVC_STREAMS))
+			others |= SVC_STREAMS;
+		if ((intsts & HDA_INTSTS_CIS) && !(mine & SVC_CODEC))
+			others |= SVC_CODEC;
+		if (mine & SVC_STREAMS) {
+			for (unsigned sd = 0; sd < bus->n_sd; sd++) {
+				uint8_t sts;
 
-			if (!(pending & (1u << sd)))
-				continue;
-			sts = hda__rd8(bus, HDA_SD_OFF(sd) + HDA_SD_STS);
-			/* Clear what we saw (RW1C) before acting on it. */
-			hda__wr8(bus, HDA_SD_OFF(sd) + HDA_SD_STS,
-				 sts & HDA_SD_STS_INT_MASK);
-			hda__stream_irq(bus, sd, sts & HDA_SD_STS_INT_MASK);
+				if (!(streams & (1u << sd)))
+					continue;
+				sts = hda__rd8(bus, HDA_SD_OFF(sd) + HDA_SD_STS);
+				/* Clear what we saw (RW1C) before acting on
+				 * it. */
+				hda__wr8(bus, HDA_SD_OFF(sd) + HDA_SD_STS,
+					 sts & HDA_SD_STS_INT_MASK);
+				hda__stream_irq(bus, sd, sts & HDA_SD_STS_INT_MASK);
+			}
+			ours |= streams;
 		}
-		if (pending & HDA_INTSTS_CIS) {
+		if ((mine & SVC_CODEC) && (intsts & HDA_INTSTS_CIS)) {
 			/* CORB memory errors are not used; clear anyway. */
 			hda__wr8(bus, HDA_CORBSTS, 0x01);
 			/* A transfer in progress drains the RIRB itself and
 			 * kicks us when it has: nothing to wait for here,
 			 * and nothing to spin on. */
-			if (!hda__rirb_service(bus))
-				pending &= ~HDA_INTSTS_CIS;
+			if (hda__rirb_service(bus))
+				ours |= HDA_INTSTS_CIS;
 		}
-		if (!(pending & ~HDA_INTSTS_GIS))
-			return false;
+		if (!ours)
+			return others;
 	}
 	/* Still pending after the bounded rounds.  The backends signal
 	 * rising edges of a level-triggered line, and this one never fell:
 	 * no new edge will come, so look again soon instead of waiting. */
-	return true;
+	return SVC_AGAIN;
 }
 
 static void *irq_main(void *arg)
 {
 	hda_bus *bus = arg;
+	int line_fd = bus->ops->irq_fd(bus->plat);
 	struct pollfd fds[2] = {
-		{.fd = bus->ops->irq_fd(bus->plat), .events = POLLIN},
+		{.fd = line_fd, .events = POLLIN},
 		{.fd = bus->wake_fd, .events = POLLIN},
 	};
 	bool again = false;
 
 	while (!atomic_load(&bus->stopping)) {
+		unsigned left = 0;
+		bool caller;
+		int n;
+
+		/* The line is the caller's while it services streams: an
+		 * edge we read here would be one its fd never shows.  (One
+		 * read just before an attach is handed back below.) */
+		fds[0].fd = atomic_load(&bus->svc_caller) ? -1 : line_fd;
 		/* Work left over: look again in 1 ms.  Not at once, so a
 		 * status bit the device never lets go of costs a wakeup a
 		 * millisecond rather than a spinning core. */
-		int n = poll(fds, 2, again ? 1 : -1);
-
+		n = poll(fds, 2, again ? 1 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -126,9 +175,17 @@ static void *irq_main(void *arg)
 		if (atomic_load(&bus->stopping))
 			break;
 		/* Every wakeup looks at INTSTS: a kick may stand for an
-		 * interrupt whose RIRB part was left to a transfer. */
+		 * interrupt whose RIRB part was left to a transfer, or
+		 * handed over by the caller's dispatch. */
+		pthread_mutex_lock(&bus->svc_lock);
+		caller = atomic_load(&bus->svc_caller);
 		if (!atomic_load(&bus->dead))
-			again = service(bus);
+			left = service(bus, caller ? SVC_CODEC
+						   : SVC_STREAMS | SVC_CODEC);
+		if (caller && (left & SVC_STREAMS))
+			fd_add(bus->svc_poke_fd);
+		pthread_mutex_unlock(&bus->svc_lock);
+		again = (left & SVC_AGAIN) != 0;
 		hda__unsol_dispatch(bus);
 	}
 	return NULL;
@@ -157,6 +214,50 @@ static void *verb_worker(void *arg)
 	}
 	pthread_mutex_unlock(&bus->async_lock);
 	return NULL;
+}
+
+/* The caller's fd: an epoll set over the interrupt line, the poke eventfd
+ * and the retry timer, so the caller has one fd to watch. */
+static void svc_close(hda_bus *bus)
+{
+	int *fds[] = {&bus->svc_fd, &bus->svc_poke_fd, &bus->svc_timer_fd};
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+static hda_status svc_add(int epfd, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0
+		       ? HDA_STATUS_SUCCESS
+		       : HDA_STATUS_INSUFFICIENT_RESOURCES;
+}
+
+static hda_status svc_open(hda_bus *bus)
+{
+	hda_status st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+
+	bus->svc_fd = epoll_create1(EPOLL_CLOEXEC);
+	bus->svc_poke_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	bus->svc_timer_fd = timerfd_create(CLOCK_MONOTONIC,
+					   TFD_CLOEXEC | TFD_NONBLOCK);
+	if (bus->svc_fd < 0 || bus->svc_poke_fd < 0 || bus->svc_timer_fd < 0)
+		goto fail;
+	st = svc_add(bus->svc_fd, bus->ops->irq_fd(bus->plat));
+	if (!st)
+		st = svc_add(bus->svc_fd, bus->svc_poke_fd);
+	if (!st)
+		st = svc_add(bus->svc_fd, bus->svc_timer_fd);
+	if (!st)
+		return HDA_STATUS_SUCCESS;
+fail:
+	svc_close(bus);
+	return st;
 }
 
 hda_status hda__irq_start(hda_bus *bus)
@@ -192,4 +293,121 @@ void hda__irq_stop(hda_bus *bus)
 		close(bus->wake_fd);
 		bus->wake_fd = -1;
 	}
+	/* Both threads are gone: nothing uses the caller's fds any more. */
+	if (atomic_exchange(&bus->svc_caller, false))
+		svc_close(bus);
+}
+
+/* ---- Service on the caller's thread -------------------------------------- */
+
+hda_status hda_interrupt_attach(hda_bus *bus)
+{
+	hda_status st;
+
+	if (hda__in_callback())
+		return HDA_STATUS_UNSUCCESSFUL;
+	if (!bus)
+		return HDA_STATUS_INVALID_PARAMETER;
+	/* Taken while libhda's thread is not servicing: from the moment it
+	 * is released that thread leaves stream causes alone. */
+	pthread_mutex_lock(&bus->svc_lock);
+	st = atomic_load(&bus->svc_caller) ? HDA_STATUS_INVALID_DEVICE_REQUEST
+					   : svc_open(bus);
+	if (st == HDA_STATUS_SUCCESS) {
+		atomic_store(&bus->svc_caller, true);
+		/* A stream bit may be pending already, its edge read by
+		 * libhda's thread: the caller's first dispatch looks. */
+		fd_add(bus->svc_poke_fd);
+	}
+	pthread_mutex_unlock(&bus->svc_lock);
+	/* libhda's thread polls the line until it sees the change. */
+	if (st == HDA_STATUS_SUCCESS)
+		hda__irq_kick(bus);
+	return st;
+}
+
+hda_status hda_interrupt_detach(hda_bus *bus)
+{
+	hda_status st = HDA_STATUS_INVALID_DEVICE_REQUEST;
+
+	if (hda__in_callback())
+		return HDA_STATUS_UNSUCCESSFUL;
+	if (!bus)
+		return HDA_STATUS_INVALID_PARAMETER;
+	pthread_mutex_lock(&bus->svc_lock);
+	if (atomic_exchange(&bus->svc_caller, false)) {
+		svc_close(bus);
+		st = HDA_STATUS_SUCCESS;
+	}
+	pthread_mutex_unlock(&bus->svc_lock);
+	/* Whatever the caller left pending, libhda's thread services on
+	 * this wakeup: every wakeup looks at INTSTS. */
+	if (st == HDA_STATUS_SUCCESS)
+		hda__irq_kick(bus);
+	return st;
+}
+
+hda_status hda_interrupt_fd(hda_bus *bus, int *fd)
+{
+	if (!bus || !fd)
+		return HDA_STATUS_INVALID_PARAMETER;
+	if (!atomic_load(&bus->svc_caller))
+		return HDA_STATUS_INVALID_DEVICE_REQUEST;
+	*fd = bus->svc_fd;
+	return HDA_STATUS_SUCCESS;
+}
+
+hda_status hda_interrupt_dispatch(hda_bus *bus)
+{
+	struct epoll_event ev[3];
+	unsigned left = 0;
+	int n;
+
+	if (hda__in_callback())
+		return HDA_STATUS_UNSUCCESSFUL;
+	if (!bus)
+		return HDA_STATUS_INVALID_PARAMETER;
+	if (!atomic_load(&bus->svc_caller))
+		return HDA_STATUS_INVALID_DEVICE_REQUEST;
+	/* Consume what woke the caller (the fd is level-triggered), then
+	 * look at INTSTS whatever it was, as libhda's thread does. */
+	n = epoll_wait(bus->svc_fd, ev, 3, 0);
+	for (int i = 0; i < n; i++)
+		drain_fd(ev[i].data.fd);
+	if (!atomic_load(&bus->dead))
+		left = service(bus, SVC_STREAMS);
+	if (left & SVC_CODEC)
+		hda__irq_kick(bus);
+	if (left & SVC_AGAIN) {
+		/* As libhda's thread does for a status that never clears:
+		 * look again in 1 ms, through the fd. */
+		struct itimerspec later = {.it_value = {.tv_nsec = 1000000}};
+
+		(void)timerfd_settime(bus->svc_timer_fd, 0, &later, NULL);
+	}
+	return atomic_load(&bus->dead) ? HDA_STATUS_DEVICE_NOT_READY
+				       : HDA_STATUS_SUCCESS;
+}
+
+/* ---- Scheduling of libhda's thread --------------------------------------- */
+
+hda_status hda_set_interrupt_thread_scheduling(hda_bus *bus, int policy,
+					       int priority)
+{
+	struct sched_param sp = {.sched_priority = priority};
+	int lo, hi, r;
+
+	if (hda__in_callback())
+		return HDA_STATUS_UNSUCCESSFUL;
+	if (!bus)
+		return HDA_STATUS_INVALID_PARAMETER;
+	/* -1 for a policy the kernel does not know. */
+	lo = sched_get_priority_min(policy);
+	hi = sched_get_priority_max(policy);
+	if (lo < 0 || hi < 0 || priority < lo || priority > hi)
+		return HDA_STATUS_INVALID_PARAMETER;
+	r = pthread_setschedparam(bus->irq_thread, policy, &sp);
+	if (r == EPERM)
+		return HDA_STATUS_ACCESS_DENIED;
+	return r ? HDA_STATUS_INVALID_PARAMETER : HDA_STATUS_SUCCESS;
 }
