@@ -90,7 +90,8 @@ static void drain_fd(int fd)
  */
 static unsigned service(hda_bus *bus, unsigned mine)
 {
-	uint32_t sd_mask = bus->n_sd >= 32 ? 0x3FFFFFFFu : (1u << bus->n_sd) - 1;
+	/* INTSTS bit n is stream descriptor n; n_sd <= 30 (GCAP). */
+	uint32_t sd_mask = (1u << bus->n_sd) - 1;
 
 	for (unsigned round = 0; round < IRQ_MAX_ROUNDS; round++) {
 		uint32_t intsts = hda__rd32(bus, HDA_INTSTS);

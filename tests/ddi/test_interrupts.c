@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "hda/hda_codec.h"
 #include "hda/hda_emu.h"
 #include "testutil.h"
 
@@ -474,6 +475,8 @@ static void caller_codec_work_stays(void **state)
 		assert_ok(hda_interrupt_dispatch(bus));
 	}
 	clock_wait(&c);
+	/* the read orders the callback's stores before ours */
+	assert_int_equal(take(u.fd), 1);
 	assert_false(u.on_main);
 	assert_int_equal(u.response >> 26, tag);
 	assert_ok(hda_interrupt_detach(bus));
@@ -606,20 +609,27 @@ static void scheduling_refused(void **state)
 /* ---- Verbs never block stream interrupts ---------------------------------- */
 
 /*
- * Windows of 64 verbs to a codec that does not answer: each holds the rings
- * for the driver's verb timeout (HDA_VERB_TIMEOUT_US, 100 ms of real time),
- * so the whole batch holds them for SILENT_WINDOWS x 100 ms = 5 s.  That is
- * the one bound in this test, and it is huge: the 8 periods below take 8
- * model-clock steps and 8 eventfd wakeups, microseconds each.  The test
- * ends the batch early by letting the codec answer again.
+ * A transfer that holds the rings for a long time: windows of 64 verbs that
+ * no codec answers.  The driver waits HDA_VERB_TIMEOUT_US (100 ms of real
+ * time) for each window, exactly as for a silent codec (fault=codec), so
+ * the batch holds the rings for SILENT_WINDOWS x 100 ms = 2 s.  That is the
+ * one bound in this test, and it is huge: the 8 periods below take 8
+ * model-clock steps and 8 eventfd wakeups, microseconds each.
+ *
+ * Its first verb goes to the codec, which answers: it binds the line-out
+ * DAC to a probe stream, so converter frames start to count.  Seeing them
+ * proves the transfer is under way, and so holds the rings (a transfer
+ * takes them before its first verb and keeps them to its end).  The other
+ * verbs go to codec address 1, where no codec sits.  (With the silent-codec
+ * fault the first verb could not be answered, and nothing would show that
+ * the transfer had begun.)
  */
-#define SILENT_WINDOWS 50u
+#define SILENT_WINDOWS 20u
 
 typedef struct verber {
 	hda_bus *bus;
 	hda_codec_transfer *t;
 	size_t n;
-	int started; /* eventfd: the transfer is about to begin */
 	atomic_bool finished;
 	hda_status st;
 } verber;
@@ -628,51 +638,93 @@ static void *verber_main(void *arg)
 {
 	verber *v = arg;
 
-	(void)!write(v->started, &(uint64_t){1}, sizeof(uint64_t));
 	v->st = hda_transfer_codec_verbs(v->bus, v->n, v->t, NULL, NULL);
 	atomic_store(&v->finished, true);
 	return NULL;
+}
+
+/* The line-out path, carrying `id` except at its DAC, which is unbound. */
+static void line_out_unbound(hda_bus *bus, uint8_t id, uint16_t conv, hda_codec_path *out)
+{
+	hda_codec_path paths[16];
+	hda_codec_transfer t;
+	size_t n;
+	bool found = false;
+
+	assert_ok(hda_codec_find_paths(bus, 0, paths, 16, &n));
+	for (size_t i = 0; i < n && i < 16 && !found; i++)
+		if (paths[i].dir == HDA_PATH_OUTPUT && paths[i].device == HDA_PIN_LINE_OUT) {
+			*out = paths[i];
+			found = true;
+		}
+	assert_true(found);
+	assert_ok(hda_codec_path_enable(bus, out, id, conv));
+	t.command = hda_verb12(0, out->converter, 0x706, 0);
+	assert_ok(hda_transfer_codec_verbs(bus, 1, &t, NULL, NULL));
+	assert_true(t.response.is_valid);
 }
 
 static void silent_codec_keeps_iocs(void **state)
 {
 	hda_bus *bus;
 	hda_emu *emu;
+	hda_engine probe;
+	hda_mdl *mdl;
+	size_t size;
+	uint8_t id;
+	uint32_t fifo;
+	uint16_t conv;
+	hda_codec_path out;
 	pstream s;
 	pthread_t th;
-	verber v = {.n = 64 * SILENT_WINDOWS, .started = eventfd(0, EFD_CLOEXEC)};
+	uint64_t frames = 0, deadline;
+	verber v = {.n = 64 * SILENT_WINDOWS};
 
 	(void)state;
 	assert_ok(hda_bus_open(URI, &bus));
 	emu = hda_emu_from_bus(bus);
 	v.bus = bus;
+	/* the probe stream runs from the start, into a DAC not bound to it */
+	assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &probe, &conv));
+	assert_ok(hda_allocate_dma_buffer(bus, probe, 1920, &mdl, &size, &id, &fifo));
+	line_out_unbound(bus, id, conv, &out);
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &probe));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &probe));
 	v.t = calloc(v.n, sizeof(*v.t));
 	assert_non_null(v.t);
-	for (size_t i = 0; i < v.n; i++)
-		v.t[i].command = hda_verb12(0, 0x01, 0xF00, 0x00);
-	pstream_start(bus, &s, true);
-	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_CODEC_SILENT, true));
+	v.t[0].command = hda_verb12(0, out.converter, 0x706, (uint8_t)(id << 4));
+	for (size_t i = 1; i < v.n; i++)
+		v.t[i].command = hda_verb12(1, 0x01, 0xF00, 0x00);
 	assert_int_equal(pthread_create(&th, NULL, verber_main, &v), 0);
-	assert_int_equal(wait_eventfd(v.started, 1, BOUND_MS), 1);
+	/* wait (bounded) until the DAC plays: the transfer holds the rings */
+	deadline = test_now_ms() + BOUND_MS;
+	while (frames == 0 && test_now_ms() < deadline) {
+		assert_ok(hda_emu_advance(emu, 100000));
+		assert_ok(hda_emu_converter_frames(emu, out.converter, &frames));
+	}
+	assert_true(frames > 0);
+	assert_false(atomic_load(&v.finished));
 	/* Period by period, each notification arrives while the transfer
 	 * still holds the rings.  Before the fix the interrupt thread waited
-	 * for the rings on every wakeup, and this one came only after the
-	 * whole batch. */
+	 * for the rings on every wakeup, and these came only after the whole
+	 * batch. */
+	pstream_start(bus, &s, true);
 	for (unsigned k = 1; k <= 2 * PERIODS; k++) {
 		advance_to(emu, boundary_ns(&s, k));
 		assert_int_equal(wait_eventfd(s.fd, 1, BOUND_MS), 1);
 		assert_false(atomic_load(&v.finished));
 	}
-	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_CODEC_SILENT, false));
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_ok(v.st);
-	/* the first window timed out; the last answered */
-	assert_false(v.t[0].response.is_valid);
-	assert_true(v.t[v.n - 1].response.is_valid);
+	assert_true(v.t[0].response.is_valid);
+	assert_false(v.t[v.n - 1].response.is_valid);
 	pstream_stop(bus, &s);
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &probe));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RESET, 1, &probe));
+	assert_ok(hda_free_dma_buffer(bus, probe));
+	assert_ok(hda_free_dma_engine(bus, probe));
 	hda_bus_close(bus);
 	free(v.t);
-	close(v.started);
 }
 
 int main(void)
