@@ -171,8 +171,11 @@ struct hda_bus {
 	 * attach or detach never overlaps a service in progress. */
 	pthread_mutex_t svc_lock;
 	atomic_bool svc_caller;
+	atomic_bool svc_codec; /* dispatch handed a codec cause over */
+	pthread_cond_t svc_cond; /* with svc_lock: svc_seen changed */
+	bool svc_seen; /* libhda's thread has seen the attach (or exited) */
 	int svc_fd;       /* epoll: the interrupt line, poke, retry timer */
-	int svc_poke_fd;  /* eventfd: libhda's thread hands streams back */
+	int svc_poke_fd;  /* eventfd: an edge libhda's thread read, passed on */
 	int svc_timer_fd; /* timerfd: look again after a stuck status   */
 	atomic_bool dead; /* the device stopped answering */
 

@@ -19,10 +19,10 @@
  * and calls hda_interrupt_dispatch.  Codec causes (CIS: RIRB drain,
  * unsolicited callbacks) stay on libhda's thread, since they take locks a
  * transfer holds and run callbacks that may block.  The line is shared, so
- * each side hands over what it saw and does not own: dispatch kicks
- * libhda's thread when CIS is pending, and libhda's thread pokes the
- * caller's fd when it finds stream bits pending (an IOC raised while CIS
- * held the line up produced no edge of its own).
+ * each side hands over what it saw and does not own: dispatch clears the
+ * RIRB's interrupt flag (so the line can fall and the next IOC makes an
+ * edge) and kicks libhda's thread to drain the RIRB; libhda's thread pokes
+ * the caller's fd if it read an edge of the line around an attach.
  */
 #include <errno.h>
 #include <poll.h>
@@ -84,61 +84,66 @@ static void drain_fd(int fd)
 #define SVC_AGAIN 0x4u   /* ours still pending after the bounded rounds */
 
 /*
- * Look at INTSTS and service what it shows of the causes in `mine`, until
- * a look shows none of them pending.  Returns the causes of the other
- * kind seen at the last look, plus SVC_AGAIN when ours never cleared.
+ * Look at INTSTS and service what it shows, until a look shows nothing
+ * pending.  mine is SVC_STREAMS | SVC_CODEC on libhda's thread, and
+ * SVC_STREAMS alone on the caller's: there a codec cause is not serviced
+ * but handed over (SVC_CODEC in the result).  Returns SVC_AGAIN when
+ * something never cleared.
  */
 static unsigned service(hda_bus *bus, unsigned mine)
 {
 	/* INTSTS bit n is stream descriptor n; n_sd <= 30 (GCAP). */
 	uint32_t sd_mask = (1u << bus->n_sd) - 1;
+	unsigned left = 0;
 
 	for (unsigned round = 0; round < IRQ_MAX_ROUNDS; round++) {
 		uint32_t intsts = hda__rd32(bus, HDA_INTSTS);
-		uint32_t streams, ours = 0;
-		unsigned others = 0;
+		uint32_t streams = intsts & sd_mask, done = 0;
 
 		if (intsts == 0xFFFFFFFFu &&
 		    bus->ops->health(bus->plat) != HDA_STATUS_SUCCESS) {
 			atomic_store(&bus->dead, true);
 			return 0;
 		}
-		streams = intsts & sd_mask;
-		if (streams && !(mine & SVC_STREAMS))
-			others |= SVC_STREAMS;
-		if ((intsts & HDA_INTSTS_CIS) && !(mine & SVC_CODEC))
-			others |= SVC_CODEC;
-		if (mine & SVC_STREAMS) {
-			for (unsigned sd = 0; sd < bus->n_sd; sd++) {
-				uint8_t sts;
+		for (unsigned sd = 0; sd < bus->n_sd; sd++) {
+			uint8_t sts;
 
-				if (!(streams & (1u << sd)))
-					continue;
-				sts = hda__rd8(bus, HDA_SD_OFF(sd) + HDA_SD_STS);
-				/* Clear what we saw (RW1C) before acting on
-				 * it. */
-				hda__wr8(bus, HDA_SD_OFF(sd) + HDA_SD_STS,
-					 sts & HDA_SD_STS_INT_MASK);
-				hda__stream_irq(bus, sd, sts & HDA_SD_STS_INT_MASK);
-			}
-			ours |= streams;
+			if (!(streams & (1u << sd)))
+				continue;
+			sts = hda__rd8(bus, HDA_SD_OFF(sd) + HDA_SD_STS);
+			/* Clear what we saw (RW1C) before acting on it. */
+			hda__wr8(bus, HDA_SD_OFF(sd) + HDA_SD_STS,
+				 sts & HDA_SD_STS_INT_MASK);
+			hda__stream_irq(bus, sd, sts & HDA_SD_STS_INT_MASK);
 		}
-		if ((mine & SVC_CODEC) && (intsts & HDA_INTSTS_CIS)) {
+		done |= streams;
+		if ((intsts & HDA_INTSTS_CIS) && (mine & SVC_CODEC)) {
 			/* CORB memory errors are not used; clear anyway. */
 			hda__wr8(bus, HDA_CORBSTS, 0x01);
 			/* A transfer in progress drains the RIRB itself and
 			 * kicks us when it has: nothing to wait for here,
 			 * and nothing to spin on. */
 			if (hda__rirb_service(bus))
-				ours |= HDA_INTSTS_CIS;
+				done |= HDA_INTSTS_CIS;
+		} else if (intsts & HDA_INTSTS_CIS) {
+			/* Not ours: libhda's thread drains the RIRB.  But
+			 * RINTFL (the only CIS source libhda enables) would
+			 * hold the level-triggered line up until it does,
+			 * and an IOC raised meanwhile would make no edge on
+			 * the caller's fd.  Clearing the flag is one write
+			 * that takes no lock; the drain reads RIRBWP, not
+			 * the flag.  Then look again, for such an IOC. */
+			hda__wr8(bus, HDA_RIRBSTS, HDA_RIRBSTS_RINTFL);
+			left |= SVC_CODEC;
+			done |= HDA_INTSTS_CIS;
 		}
-		if (!ours)
-			return others;
+		if (!done)
+			return left;
 	}
 	/* Still pending after the bounded rounds.  The backends signal
 	 * rising edges of a level-triggered line, and this one never fell:
 	 * no new edge will come, so look again soon instead of waiting. */
-	return SVC_AGAIN;
+	return left | SVC_AGAIN;
 }
 
 static void *irq_main(void *arg)
@@ -152,13 +157,11 @@ static void *irq_main(void *arg)
 	bool again = false;
 
 	while (!atomic_load(&bus->stopping)) {
-		unsigned left = 0;
-		bool caller;
 		int n;
 
 		/* The line is the caller's while it services streams: an
 		 * edge we read here would be one its fd never shows.  (One
-		 * read just before an attach is handed back below.) */
+		 * read around an attach is passed on below.) */
 		fds[0].fd = atomic_load(&bus->svc_caller) ? -1 : line_fd;
 		/* Work left over: look again in 1 ms.  Not at once, so a
 		 * status bit the device never lets go of costs a wakeup a
@@ -175,20 +178,36 @@ static void *irq_main(void *arg)
 			drain_fd(fds[1].fd);
 		if (atomic_load(&bus->stopping))
 			break;
-		/* Every wakeup looks at INTSTS: a kick may stand for an
-		 * interrupt whose RIRB part was left to a transfer, or
-		 * handed over by the caller's dispatch. */
 		pthread_mutex_lock(&bus->svc_lock);
-		caller = atomic_load(&bus->svc_caller);
-		if (!atomic_load(&bus->dead))
-			left = service(bus, caller ? SVC_CODEC
-						   : SVC_STREAMS | SVC_CODEC);
-		if (caller && (left & SVC_STREAMS))
-			fd_add(bus->svc_poke_fd);
+		if (atomic_load(&bus->svc_caller)) {
+			/* Streams are the caller's: an edge we read was its,
+			 * so pass it on.  Codec work is ours when dispatch
+			 * handed it over; only then, so that a transfer's
+			 * kicks (it holds the rings) make no busy loop. */
+			if (fds[0].revents & POLLIN)
+				fd_add(bus->svc_poke_fd);
+			if (atomic_exchange(&bus->svc_codec, false))
+				(void)hda__rirb_service(bus);
+			again = false;
+			/* From our next poll on the line is left alone:
+			 * the attach waiting for that may return. */
+			bus->svc_seen = true;
+			pthread_cond_broadcast(&bus->svc_cond);
+		} else if (!atomic_load(&bus->dead)) {
+			/* Every wakeup looks at INTSTS: a kick may stand
+			 * for an interrupt whose RIRB part was left to a
+			 * transfer. */
+			again = (service(bus, SVC_STREAMS | SVC_CODEC) &
+				 SVC_AGAIN) != 0;
+		}
 		pthread_mutex_unlock(&bus->svc_lock);
-		again = (left & SVC_AGAIN) != 0;
 		hda__unsol_dispatch(bus);
 	}
+	/* No attach may wait for a thread that is gone. */
+	pthread_mutex_lock(&bus->svc_lock);
+	bus->svc_seen = true;
+	pthread_cond_broadcast(&bus->svc_cond);
+	pthread_mutex_unlock(&bus->svc_lock);
 	return NULL;
 }
 
@@ -319,11 +338,16 @@ hda_status hda_interrupt_attach(hda_bus *bus)
 		/* A stream bit may be pending already, its edge read by
 		 * libhda's thread: the caller's first dispatch looks. */
 		fd_add(bus->svc_poke_fd);
+		/* That thread may be in a poll that includes the line.
+		 * Wait until it has woken and left it: after this call it
+		 * reads no edge of the caller's, so nothing reaches the fd
+		 * that the caller did not cause. */
+		bus->svc_seen = false;
+		hda__irq_kick(bus);
+		while (!bus->svc_seen)
+			pthread_cond_wait(&bus->svc_cond, &bus->svc_lock);
 	}
 	pthread_mutex_unlock(&bus->svc_lock);
-	/* libhda's thread polls the line until it sees the change. */
-	if (st == HDA_STATUS_SUCCESS)
-		hda__irq_kick(bus);
 	return st;
 }
 
@@ -377,8 +401,10 @@ hda_status hda_interrupt_dispatch(hda_bus *bus)
 		drain_fd(ev[i].data.fd);
 	if (!atomic_load(&bus->dead))
 		left = service(bus, SVC_STREAMS);
-	if (left & SVC_CODEC)
+	if (left & SVC_CODEC) {
+		atomic_store(&bus->svc_codec, true);
 		hda__irq_kick(bus);
+	}
 	if (left & SVC_AGAIN) {
 		/* As libhda's thread does for a status that never clears:
 		 * look again in 1 ms, through the fd. */

@@ -451,7 +451,8 @@ hda_status hda_allocate_dma_buffer_periods(hda_bus *bus, hda_engine handle,
  * [control] hda_interrupt_attach moves stream-interrupt service (SDnSTS,
  * BDL ISRs, notification eventfds) from libhda's thread to the caller.
  * From its return until hda_interrupt_detach, libhda's thread no longer
- * services streams: nothing fires until the caller dispatches.
+ * services streams nor reads the interrupt line: nothing fires until the
+ * caller dispatches.
  * INVALID_DEVICE_REQUEST when already attached; INSUFFICIENT_RESOURCES
  * when the fds cannot be had.
  *
@@ -464,8 +465,10 @@ hda_status hda_allocate_dma_buffer_periods(hda_bus *bus, hda_engine handle,
  * cause it shows, running ISRs and writing eventfds on the calling thread.
  * It never takes a lock a verb transfer holds and never runs codec work:
  * a codec cause (RIRB responses, unsolicited responses) is handed to
- * libhda's thread, which also hands back an IOC that a codec cause hid.
- * Codec traffic therefore wakes the fd too.  Costs: a few system calls for
+ * libhda's thread, after dispatch has cleared the RIRB's interrupt flag so
+ * that the shared line can fall and the next IOC is seen without waiting
+ * for that thread.  Codec traffic therefore wakes the fd too, and codec
+ * events wait for the next dispatch.  Costs: a few system calls for
  * the fds, and the register accesses of the service (on QEMU each one is a
  * qtest round trip, a system call of tens of microseconds).  Call it from
  * one thread at a time, never concurrently with attach or detach.
