@@ -17,15 +17,16 @@
  * for render the engine runs one FIFO ahead of the link, so boundary k is
  * due when the link has carried k * 384 - FIFO bytes, at the nominal rate
  * from the moment the link started.  A notification reports the oldest
- * boundary not yet reported, and also every later one whose expected time
- * has already passed (IOCs that merged into one interrupt).  The link start
- * is the model's own (ground truth mapped onto CLOCK_MONOTONIC) on the
- * emulator, and the moment RUN was written on other controllers.
+ * boundary not yet reported, and more when IOCs merged into one interrupt
+ * (see attribute()).  On the emulator the link start is the model's own, mapped
+ * onto CLOCK_MONOTONIC, and merges are seen in the model's DMA byte count;
+ * elsewhere the link start is the moment RUN was written, and merges are
+ * inferred from the boundaries whose expected time has gone by.
  *
  * Modes: notifications on libhda's interrupt thread, and with service on
  * the caller's thread (hda_interrupt_attach; this thread polls and
  * dispatches); each under SCHED_OTHER, and under SCHED_FIFO when the
- * process may use it.  Benchmarks report; the exit status is 1 only when
+ * process may use it; and a baseline on libhda's thread with no verbs.  Benchmarks report; the exit status is 1 only when
  * an API call fails.
  */
 #include <errno.h>
@@ -62,6 +63,8 @@ typedef struct verber {
 } verber;
 
 typedef struct result {
+	uint64_t at[MAX_NOTES];      /* CLOCK_MONOTONIC of each read */
+	uint64_t crossed[MAX_NOTES]; /* boundaries crossed by then */
 	double late_us[MAX_NOTES];
 	unsigned notes;
 	uint64_t boundaries; /* reported by those notes */
@@ -129,17 +132,44 @@ static uint64_t boundary_ns(uint64_t t0, uint32_t fifo, uint64_t k)
 	return t0 + link * NS_PER_S / BYTE_RATE;
 }
 
-/* One notification read at time a: record its lateness. */
-static void note(result *r, uint64_t t0, uint32_t fifo, uint64_t a)
+/*
+ * One read of the notification eventfd at time a.  crossed is how many
+ * boundaries the DMA had crossed by then: from the model on the emulator,
+ * else every boundary whose expected time has passed.
+ */
+static void note(result *r, uint64_t t0, uint32_t fifo, uint64_t a, uint64_t crossed)
 {
-	uint64_t k = r->boundaries + 1;
-	int64_t late = (int64_t)(a - boundary_ns(t0, fifo, k));
+	if (r->notes == MAX_NOTES)
+		return;
+	if (!crossed)
+		while (boundary_ns(t0, fifo, crossed + 1) <= a)
+			crossed++;
+	r->at[r->notes] = a;
+	r->crossed[r->notes++] = crossed;
+}
 
-	if (r->notes < MAX_NOTES)
-		r->late_us[r->notes++] = (double)late / 1000.0;
-	while (boundary_ns(t0, fifo, k + 1) <= a)
-		k++;
-	r->boundaries = k;
+/*
+ * Which boundaries each read reports, and so its lateness.  Read i reports
+ * the oldest boundary not yet reported, through the newest one crossed by
+ * then (IOCs merge when one is raised before the last was serviced), except
+ * that the newest may still be on its way as its own notification: it was
+ * when the next read finds no newer boundary crossed.
+ */
+static void attribute(result *r, uint64_t t0, uint32_t fifo)
+{
+	uint64_t reported = 0;
+
+	for (unsigned i = 0; i < r->notes; i++) {
+		uint64_t first = reported + 1, last = r->crossed[i];
+
+		if (last < first)
+			last = first;
+		if (last > first && i + 1 < r->notes && r->crossed[i + 1] <= last)
+			last--;
+		r->late_us[i] = (double)(int64_t)(r->at[i] - boundary_ns(t0, fifo, first)) / 1000.0;
+		reported = last;
+	}
+	r->boundaries = reported;
 }
 
 /* The first output path: QEMU's codec pulls the DMA only while its
@@ -159,7 +189,7 @@ static hda_status find_output(hda_bus *bus, hda_codec_path *out)
 }
 
 static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller,
-			   bool rt, result *r)
+			   bool rt, bool verbs, result *r)
 {
 	hda_emu *emu = hda_emu_from_bus(bus);
 	hda_engine e;
@@ -169,7 +199,7 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 	uint32_t fifo;
 	uint16_t conv;
 	unsigned sd;
-	uint64_t t0, end;
+	uint64_t t0, end, offset;
 	int nfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), sfd = -1;
 	verber v = {.bus = bus};
 	pthread_t th;
@@ -205,12 +235,17 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 	}
 	if (!st)
 		st = hda_get_engine_descriptor(bus, e, &sd);
-	if (!st && pthread_create(&th, NULL, verber_main, &v) == 0)
-		verbing = true;
-	else if (!st)
-		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+	if (!st && verbs) {
+		if (pthread_create(&th, NULL, verber_main, &v) == 0)
+			verbing = true;
+		else
+			st = HDA_STATUS_INSUFFICIENT_RESOURCES;
+	}
 	if (!st)
 		st = hda_set_dma_engine_state(bus, HDA_STREAM_STATE_STOP, 1, &e);
+	/* Measured before the start: notifications would pile up meanwhile
+	 * (and, with nobody dispatching, merge in the hardware). */
+	offset = emu ? emu_offset(emu) : 0;
 	t0 = now_ns();
 	if (!st)
 		st = hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e);
@@ -218,7 +253,7 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 		hda_emu_stream_truth truth;
 
 		st = hda_emu_stream_truth_get(emu, sd, &truth);
-		t0 = truth.start_ns + emu_offset(emu);
+		t0 = truth.start_ns + offset;
 	}
 	end = now_ns() + RUN_NS;
 	while (!st && now_ns() < end && r->notes < MAX_NOTES) {
@@ -231,9 +266,18 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 		}
 		if (caller && (p.revents & POLLIN))
 			st = hda_interrupt_dispatch(bus);
-		if (read(nfd, &n, sizeof(n)) == sizeof(n))
-			note(r, t0, fifo, now_ns());
+		if (read(nfd, &n, sizeof(n)) == sizeof(n)) {
+			uint64_t a = now_ns(), crossed = 0;
+			hda_emu_stream_truth truth;
+
+			if (emu) {
+				st = hda_emu_stream_truth_get(emu, sd, &truth);
+				crossed = truth.dma_bytes / PERIOD;
+			}
+			note(r, t0, fifo, a, crossed);
+		}
 	}
+	attribute(r, t0, fifo);
 	if (verbing) {
 		atomic_store(&v.stop, true);
 		pthread_join(th, NULL);
@@ -300,12 +344,14 @@ int main(void)
 {
 	static const struct {
 		const char *name;
-		bool caller, rt;
+		bool caller, rt, verbs;
 	} modes[] = {
-		{"ioc_libhda_thread", false, false},
-		{"ioc_caller_thread", true, false},
-		{"ioc_libhda_thread_fifo", false, true},
-		{"ioc_caller_thread_fifo", true, true},
+		/* the baseline: nobody sends verbs */
+		{"ioc_libhda_thread_no_verbs", false, false, false},
+		{"ioc_libhda_thread", false, false, true},
+		{"ioc_caller_thread", true, false, true},
+		{"ioc_libhda_thread_fifo", false, true, true},
+		{"ioc_caller_thread_fifo", true, true, true},
 	};
 	const char *uri = getenv("HDA_BENCH_URI");
 	bool rt = rt_allowed();
@@ -333,7 +379,7 @@ int main(void)
 		if (modes[i].rt && !rt)
 			continue;
 		failed = modes[i].name;
-		st = run_mode(bus, &path, modes[i].caller, modes[i].rt, r);
+		st = run_mode(bus, &path, modes[i].caller, modes[i].rt, modes[i].verbs, r);
 		if (!st)
 			report(modes[i].name, r);
 	}
