@@ -78,6 +78,9 @@ hda_status hda_bus_open_ex(const char *uri, hda_bus **out, char *reason,
 	while (bus->id == 0);
 	pthread_mutex_init(&bus->lock, NULL);
 	pthread_mutex_init(&bus->verb_lock, NULL);
+	pthread_mutex_init(&bus->unsol_lock, NULL);
+	pthread_mutex_init(&bus->svc_lock, NULL);
+	pthread_cond_init(&bus->svc_cond, NULL);
 	pthread_mutex_init(&bus->cb_lock, NULL);
 	pthread_mutex_init(&bus->async_lock, NULL);
 	pthread_cond_init(&bus->async_cond, NULL);
@@ -131,6 +134,9 @@ void hda_bus_close(hda_bus *bus)
 	}
 	pthread_mutex_destroy(&bus->lock);
 	pthread_mutex_destroy(&bus->verb_lock);
+	pthread_mutex_destroy(&bus->unsol_lock);
+	pthread_mutex_destroy(&bus->svc_lock);
+	pthread_cond_destroy(&bus->svc_cond);
 	pthread_mutex_destroy(&bus->cb_lock);
 	pthread_mutex_destroy(&bus->async_lock);
 	pthread_cond_destroy(&bus->async_cond);

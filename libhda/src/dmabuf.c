@@ -163,17 +163,65 @@ static hda_status program(hda_bus *bus, hda_slot *slot, uint32_t cbl,
 }
 
 /*
- * Shared by the plain and the notification variant: two BDL entries of
- * equal granule-aligned halves; IOC on the last entry (count 1) or on both
- * (count 2), none without notification.
+ * How a buffer's BDL is laid out: `entries` fragments of equal size, each
+ * a whole number of granules (the first ones rounded down when the size
+ * does not divide), with IOC on every entry or on the last one only.
+ */
+typedef struct bdl_plan {
+	unsigned entries;
+	bool ioc_all, ioc_last;
+	unsigned granule_mult; /* the size is a multiple of this many granules */
+	bool fixed;            /* the caller's size: never regrown, never clamped */
+	hda_buf_kind kind;
+} bdl_plan;
+
+static void bdl_fill(hda_slot *slot, size_t size, const bdl_plan *plan)
+{
+	size_t granule = granule_of(slot->pub_frame_bytes), start = 0;
+
+	for (unsigned i = 0; i < plan->entries; i++) {
+		size_t end = i + 1 == plan->entries
+				     ? size
+				     : size / plan->entries * (i + 1) / granule * granule;
+
+		bdl_put(slot, i, slot->data.bus + start, (uint32_t)(end - start),
+			plan->ioc_all || (plan->ioc_last && i + 1 == plan->entries));
+		start = end;
+	}
+	slot->lvi = plan->entries - 1;
+}
+
+/*
+ * The size of a fixed plan: `requested` is one entry (a period), rounded
+ * to the nearest granule and to one at least; 0 when the total is over the
+ * largest buffer.
+ */
+static size_t fixed_size(size_t requested, uint32_t frame_bytes,
+			 unsigned entries)
+{
+	size_t granule = granule_of(frame_bytes);
+	size_t n = requested / granule +
+		   (requested % granule >= (granule + 1) / 2 ? 1 : 0);
+
+	if (n == 0)
+		n = 1;
+	if (n > MAX_BUFFER_BYTES / granule / entries)
+		return 0;
+	return n * granule * entries;
+}
+
+/*
+ * Shared by the plain, the notification and the periods variants: lay out
+ * the BDL by plan, program the engine, and check the buffer against the
+ * FIFO.
  */
 static hda_status dma_buffer_alloc(hda_bus *bus, hda_engine handle,
-				   unsigned notifications, size_t requested,
+				   const bdl_plan *plan, size_t requested,
 				   hda_mdl **mdl, size_t *allocated,
 				   uint8_t *stream_id, uint32_t *fifo_size)
 {
 	hda_slot *slot;
-	size_t size, half;
+	size_t size;
 	uint32_t fifo;
 	hda_status st = hda__engine_enter(bus, handle, &slot);
 
@@ -186,20 +234,22 @@ static hda_status dma_buffer_alloc(hda_bus *bus, hda_engine handle,
 	st = check_reset_no_buffer(slot);
 	if (st)
 		goto out;
-	size = buffer_size(requested, slot->pub_frame_bytes,
-				notifications == 2 ? 2 : 1, 0);
+	if (plan->fixed) {
+		size = fixed_size(requested, slot->pub_frame_bytes, plan->entries);
+		if (size == 0) {
+			st = HDA_STATUS_INVALID_PARAMETER;
+			goto out;
+		}
+	} else {
+		size = buffer_size(requested, slot->pub_frame_bytes,
+				   plan->granule_mult, 0);
+	}
 	for (;;) {
-		/* The first entry: the largest granule multiple not above
-		 * half. */
-		half = size / 2 - (size / 2) % granule_of(slot->pub_frame_bytes);
 		st = memory_alloc(bus, slot, size);
 		if (st)
 			goto out;
-		bdl_put(slot, 0, slot->data.bus, (uint32_t)half, notifications == 2);
-		bdl_put(slot, 1, slot->data.bus + half, (uint32_t)(size - half),
-			notifications >= 1);
-		slot->lvi = 1;
-		slot->buf_kind = notifications ? HDA_BUF_NOTIFY : HDA_BUF_DMA;
+		bdl_fill(slot, size, plan);
+		slot->buf_kind = plan->kind;
 		st = program(bus, slot, (uint32_t)size, &fifo);
 		if (st || size > fifo)
 			break;
@@ -208,12 +258,17 @@ static hda_status dma_buffer_alloc(hda_bus *bus, hda_engine handle,
 		 * hold the whole buffer: the engine would fetch bytes the
 		 * caller never had a chance to write, and "below the DMA
 		 * position" would name no safe region.  Take the closest size
-		 * above the FIFO instead.  The FIFO depends on the format
-		 * alone, so a second round is the last.
+		 * above the FIFO instead, unless the caller fixed the size.
+		 * The FIFO depends on the format alone, so a second round is
+		 * the last.
 		 */
 		hda__buffer_release(bus, slot);
+		if (plan->fixed) {
+			st = HDA_STATUS_BUFFER_TOO_SMALL;
+			goto out;
+		}
 		size = buffer_size(requested, slot->pub_frame_bytes,
-					notifications == 2 ? 2 : 1, fifo);
+				   plan->granule_mult, fifo);
 		if (size <= fifo) {
 			st = HDA_STATUS_BUFFER_TOO_SMALL;
 			goto out;
@@ -237,7 +292,10 @@ hda_status hda_allocate_dma_buffer(hda_bus *bus, hda_engine handle,
 				   size_t *allocated_size, uint8_t *stream_id,
 				   uint32_t *fifo_size)
 {
-	return dma_buffer_alloc(bus, handle, 0, requested_size, mdl,
+	static const bdl_plan plan = {.entries = 2, .granule_mult = 1,
+				      .kind = HDA_BUF_DMA};
+
+	return dma_buffer_alloc(bus, handle, &plan, requested_size, mdl,
 				allocated_size, stream_id, fifo_size);
 }
 
@@ -246,6 +304,13 @@ hda_status hda_allocate_dma_buffer_with_notification(
 	size_t requested_size, hda_mdl **mdl, size_t *allocated_size,
 	size_t *offset_from_first_page, uint8_t *stream_id, uint32_t *fifo_size)
 {
+	/* Count 2: IOC at the midpoint too, which must fall on a fragment
+	 * boundary, hence sizes of 2 granules. */
+	const bdl_plan plan = {.entries = 2,
+			       .ioc_all = notification_count == 2,
+			       .ioc_last = true,
+			       .granule_mult = notification_count == 2 ? 2 : 1,
+			       .kind = HDA_BUF_NOTIFY};
 	hda_status st;
 
 	if (notification_count != 1 && notification_count != 2)
@@ -254,11 +319,32 @@ hda_status hda_allocate_dma_buffer_with_notification(
 	if (!offset_from_first_page)
 		return hda__in_callback() ? HDA_STATUS_UNSUCCESSFUL
 					  : HDA_STATUS_INVALID_PARAMETER;
-	st = dma_buffer_alloc(bus, handle, notification_count, requested_size,
-			      mdl, allocated_size, stream_id, fifo_size);
+	st = dma_buffer_alloc(bus, handle, &plan, requested_size, mdl,
+			      allocated_size, stream_id, fifo_size);
 	if (st == HDA_STATUS_SUCCESS)
 		*offset_from_first_page = 0;
 	return st;
+}
+
+hda_status hda_allocate_dma_buffer_periods(hda_bus *bus, hda_engine handle,
+					   size_t period_bytes,
+					   uint32_t periods, hda_mdl **mdl,
+					   size_t *allocated_size,
+					   uint8_t *stream_id,
+					   uint32_t *fifo_size)
+{
+	/* One BDL entry per period, so each period's IOC sits on its own
+	 * entry's end: 2..256 periods, the BDL's limits.  Freed as a
+	 * notification buffer, which it is. */
+	const bdl_plan plan = {.entries = periods, .ioc_all = true,
+			       .granule_mult = 1, .fixed = true,
+			       .kind = HDA_BUF_NOTIFY};
+
+	if (periods < 2 || periods > HDA_BDL_MAX_ENTRIES)
+		return hda__in_callback() ? HDA_STATUS_UNSUCCESSFUL
+					  : HDA_STATUS_INVALID_PARAMETER;
+	return dma_buffer_alloc(bus, handle, &plan, period_bytes, mdl,
+				allocated_size, stream_id, fifo_size);
 }
 
 /* Free a buffer of the given kind from an engine in Reset. */

@@ -169,6 +169,11 @@ struct hda_bus {
 	uint8_t corb_wp;
 	uint8_t rirb_rp;
 	uint64_t rirb_overruns;
+	/* unsolicited responses waiting for libhda's thread: pushed by
+	 * whoever drains the RIRB (under verb_lock), popped by that thread;
+	 * unsol_lock guards the queue alone and is held only for a push or
+	 * a pop, so the interrupt path never waits behind a transfer */
+	pthread_mutex_t unsol_lock;
 	uint32_t unsol_ring[HDA_UNSOL_RING][2];
 	unsigned unsol_head, unsol_count;
 	uint64_t unsol_dropped;
@@ -192,6 +197,20 @@ struct hda_bus {
 				      transfer; it must look again after */
 	int wake_fd;
 	atomic_bool stopping;
+
+	/* Stream interrupts serviced on the caller's thread (irq.c).  While
+	 * svc_caller is set, the caller polls svc_fd and calls
+	 * hda_interrupt_dispatch; libhda's thread keeps the codec work.
+	 * svc_lock is held by libhda's thread while it services, so that an
+	 * attach or detach never overlaps a service in progress. */
+	pthread_mutex_t svc_lock;
+	atomic_bool svc_caller;
+	atomic_bool svc_codec; /* dispatch handed a codec cause over */
+	pthread_cond_t svc_cond; /* with svc_lock: svc_seen changed */
+	bool svc_seen; /* libhda's thread has seen the attach (or exited) */
+	int svc_fd;       /* epoll: the interrupt line, poke, retry timer */
+	int svc_poke_fd;  /* eventfd: an edge libhda's thread read, passed on */
+	int svc_timer_fd; /* timerfd: look again after a stuck status   */
 	atomic_bool dead; /* the device stopped answering */
 	atomic_bool gone_told; /* every eventfd was signalled for it (once) */
 	/* Engines in Run as the control thread sees them (state.c): while

@@ -22,6 +22,8 @@ const char *hda_status_str(hda_status status)
 		return "HDA_STATUS_BUFFER_TOO_SMALL";
 	case HDA_STATUS_NO_MEMORY:
 		return "HDA_STATUS_NO_MEMORY";
+	case HDA_STATUS_ACCESS_DENIED:
+		return "HDA_STATUS_ACCESS_DENIED";
 	}
 	return "HDA_STATUS_(unknown)";
 }

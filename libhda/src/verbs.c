@@ -7,6 +7,13 @@
  * its commands one by one; unsolicited responses met on the way are queued
  * for the interrupt thread, which calls their callbacks outside any lock the
  * control thread might hold.
+ *
+ * The queue has its own lock (unsol_lock), held only for the few stores of
+ * a push or a pop.  The interrupt thread takes it on every wakeup; were it
+ * verb_lock, as it once was, every wakeup would wait for the transfer in
+ * progress, and a codec that does not answer holds verb_lock for
+ * HDA_VERB_TIMEOUT_US (100 ms) a window: stream interrupts arrived 100 ms
+ * apart and the IOCs in between merged into one.
  */
 #include <endian.h>
 #include <string.h>
@@ -74,6 +81,7 @@ static void unsol_push(hda_bus *bus, uint32_t res, uint32_t ex)
 {
 	unsigned idx;
 
+	pthread_mutex_lock(&bus->unsol_lock);
 	if (bus->unsol_count == HDA_UNSOL_RING) {
 		/* Keep the newest: a jack's latest state matters most. */
 		bus->unsol_head = (bus->unsol_head + 1) % HDA_UNSOL_RING;
@@ -84,6 +92,7 @@ static void unsol_push(hda_bus *bus, uint32_t res, uint32_t ex)
 	bus->unsol_ring[idx][0] = res;
 	bus->unsol_ring[idx][1] = ex;
 	bus->unsol_count++;
+	pthread_mutex_unlock(&bus->unsol_lock);
 }
 
 /*
@@ -191,6 +200,14 @@ hda_status hda__verbs_exec(hda_bus *bus, hda_codec_transfer *t, size_t n)
 			size_t before = got;
 
 			unsol |= rirb_drain(bus, t, sent, &got);
+			/* The interrupt thread found the rings ours and left
+			 * the RIRB to us.  The drain above cleared RIRBSTS,
+			 * but a stream interrupt raised in between keeps the
+			 * level-triggered line up, so no new edge will wake
+			 * that thread: wake it now, not at the end of the
+			 * transfer (a 64-verb batch takes ~20 ms on QEMU). */
+			if (atomic_exchange(&bus->rirb_deferred, false))
+				hda__irq_kick(bus);
 			if (got != before)
 				deadline = hda__now_us() + HDA_VERB_TIMEOUT_US;
 			else if (hda__now_us() > deadline)
@@ -262,16 +279,16 @@ void hda__unsol_dispatch(hda_bus *bus)
 		hda_unsol_entry e;
 		hda_codec_response r;
 
-		pthread_mutex_lock(&bus->verb_lock);
+		pthread_mutex_lock(&bus->unsol_lock);
 		if (!bus->unsol_count) {
-			pthread_mutex_unlock(&bus->verb_lock);
+			pthread_mutex_unlock(&bus->unsol_lock);
 			return;
 		}
 		res = bus->unsol_ring[bus->unsol_head][0];
 		ex = bus->unsol_ring[bus->unsol_head][1];
 		bus->unsol_head = (bus->unsol_head + 1) % HDA_UNSOL_RING;
 		bus->unsol_count--;
-		pthread_mutex_unlock(&bus->verb_lock);
+		pthread_mutex_unlock(&bus->unsol_lock);
 
 		r = (hda_codec_response){
 			.response = res,

@@ -19,7 +19,16 @@
  *     interrupt and runs the callbacks (ISR, unsolicited-response and verb
  *     completion callbacks).  Routines marked [control] return
  *     HDA_STATUS_UNSUCCESSFUL when called from inside such a callback: that is
- *     the user-space counterpart of the DDI's "IRQL too high".
+ *     the user-space counterpart of the DDI's "IRQL too high".  Its
+ *     scheduling can be set (hda_set_interrupt_thread_scheduling).
+ *   - the SERVICE thread (optional): a thread of the caller that takes the
+ *     stream interrupts over (hda_interrupt_attach): it polls one fd and
+ *     calls hda_interrupt_dispatch, which services SDnSTS and runs ISRs and
+ *     notification eventfds on that thread, so the caller decides how
+ *     soon an IOC is seen.  Codec work (the RIRB, unsolicited callbacks,
+ *     verb completions) stays on libhda's threads and never blocks it.
+ *     Routines marked [service] are called by that thread.
+ * Stream interrupts never wait for a codec verb transfer, on either thread.
  *
  * Every routine returns a status and leaves its out-parameters untouched on
  * failure.  The library never prints and never exits.
@@ -47,6 +56,7 @@ typedef enum hda_status {
 	HDA_STATUS_INVALID_DEVICE_REQUEST, /* wrong engine state              */
 	HDA_STATUS_BUFFER_TOO_SMALL,       /* FIFO or caller struct too small */
 	HDA_STATUS_NO_MEMORY,              /* host memory for a verb transfer */
+	HDA_STATUS_ACCESS_DENIED,          /* the OS refused (EPERM)          */
 } hda_status;
 
 /* Stable, human-readable name ("HDA_STATUS_SUCCESS", ...); never NULL. */
@@ -545,6 +555,96 @@ hda_status hda_setup_dma_engine_with_bdl(hda_bus *bus, hda_engine handle,
 					 uint8_t *stream_id,
 					 uint32_t *fifo_size);
 hda_status hda_free_contiguous_dma_buffer(hda_bus *bus, hda_engine handle);
+
+/* ---- Buffers with an interrupt every period (libhda addition) ----------- */
+
+/*
+ * [control] As hda_allocate_dma_buffer, for a buffer of `periods` equal
+ * periods with IOC at the end of each, so that registered notification
+ * events (hda_register_notification_event) fire once per period.  The BDL
+ * has one entry per period, IOC on every entry; a notification fires when
+ * the DMA side crosses a period boundary: render when the period's last
+ * byte has been fetched into the FIFO, capture when it has been written
+ * to memory.
+ *
+ * Rules:
+ *   - period_bytes is rounded to the nearest whole granule (lcm(frame
+ *     bytes, 128), as for hda_allocate_dma_buffer; ties round up), and to
+ *     one granule at least.  *allocated_size is that period times
+ *     periods, so the period is *allocated_size / periods.
+ *   - periods is 2..256 (a BDL has 2..256 entries); otherwise
+ *     INVALID_PARAMETER.
+ *   - The total is at most 4 MiB (the largest buffer), else
+ *     INVALID_PARAMETER: a parameter rule, not a shortage, so the size is
+ *     never shrunk behind the caller's back.
+ *   - The total is larger than the engine's FIFO for the format (a buffer
+ *     the FIFO could swallow whole leaves no time to write it), else
+ *     BUFFER_TOO_SMALL.  The FIFO is known only once the format is
+ *     programmed, so this is checked after programming and undone.
+ *   - DMA memory that cannot be had: INSUFFICIENT_RESOURCES.
+ *   - The engine must be in Reset with no buffer (INVALID_DEVICE_REQUEST).
+ * The MDL starts at offset 0 of its first page.  Freed with
+ * hda_free_dma_buffer_with_notification(bus, handle, mdl, *allocated_size).
+ */
+hda_status hda_allocate_dma_buffer_periods(hda_bus *bus, hda_engine handle,
+					   size_t period_bytes,
+					   uint32_t periods, hda_mdl **mdl,
+					   size_t *allocated_size,
+					   uint8_t *stream_id,
+					   uint32_t *fifo_size);
+
+/* ---- Interrupt service on the caller's thread (libhda addition) --------- */
+
+/*
+ * In the style of libuv or sd-event: one fd to poll, one call to dispatch.
+ *
+ * [control] hda_interrupt_attach moves stream-interrupt service (SDnSTS,
+ * BDL ISRs, notification eventfds) from libhda's thread to the caller.
+ * From its return until hda_interrupt_detach, libhda's thread no longer
+ * services streams nor reads the interrupt line: nothing fires until the
+ * caller dispatches.
+ * INVALID_DEVICE_REQUEST when already attached; INSUFFICIENT_RESOURCES
+ * when the fds cannot be had.
+ *
+ * [any] hda_interrupt_fd: the fd to poll for POLLIN (an epoll fd owned by
+ * libhda, O_CLOEXEC), valid from attach to detach or close; remove it from
+ * your poll set before either.  INVALID_DEVICE_REQUEST when not attached.
+ *
+ * [service] hda_interrupt_dispatch: call whenever the fd is readable
+ * (extra calls are harmless).  It reads INTSTS and services every stream
+ * cause it shows, running ISRs and writing eventfds on the calling thread.
+ * It never takes a lock a verb transfer holds and never runs codec work:
+ * a codec cause (RIRB responses, unsolicited responses) is handed to
+ * libhda's thread, after dispatch has cleared the RIRB's interrupt flag so
+ * that the shared line can fall and the next IOC is seen without waiting
+ * for that thread.  Codec traffic therefore wakes the fd too, and codec
+ * events wait for the next dispatch.  Costs: a few system calls for
+ * the fds, and the register accesses of the service (on QEMU each one is a
+ * qtest round trip, a system call of tens of microseconds).  Call it from
+ * one thread at a time, never concurrently with attach or detach.
+ * UNSUCCESSFUL from inside a callback, INVALID_DEVICE_REQUEST when not
+ * attached, DEVICE_NOT_READY once the controller is gone.
+ *
+ * [control] hda_interrupt_detach hands the service back to libhda's
+ * thread, which services whatever was left pending, and closes the fd.
+ * hda_bus_close detaches too.
+ */
+hda_status hda_interrupt_attach(hda_bus *bus);
+hda_status hda_interrupt_fd(hda_bus *bus, int *fd);
+hda_status hda_interrupt_dispatch(hda_bus *bus);
+hda_status hda_interrupt_detach(hda_bus *bus);
+
+/*
+ * [control] Scheduling of libhda's interrupt thread (pthread_setschedparam):
+ * policy is a SCHED_* value of <sched.h> (SCHED_OTHER, SCHED_BATCH,
+ * SCHED_IDLE: priority 0; SCHED_FIFO, SCHED_RR: 1..99).  That thread runs
+ * stream interrupts unless a caller attached, and codec work always.
+ * INVALID_PARAMETER for a policy or priority the kernel does not accept;
+ * ACCESS_DENIED when it refuses (EPERM: a real-time policy without
+ * CAP_SYS_NICE or a large enough RLIMIT_RTPRIO).
+ */
+hda_status hda_set_interrupt_thread_scheduling(hda_bus *bus, int policy,
+					       int priority);
 
 /* ---- V2: buffers with notification ---------------------------------------- */
 
