@@ -474,6 +474,29 @@ static void device_gone_signals_every_eventfd(void **state)
 	close(extra);
 }
 
+/* The same with stream interrupts serviced on the caller's thread
+ * (hda_interrupt_attach), which here never dispatches: libhda's own
+ * thread no longer reads the interrupt line, yet its health look still
+ * finds the device gone and signals the eventfd. */
+static void device_gone_while_caller_services(void **state)
+{
+	hda_bus *bus;
+	hda_emu *emu;
+	stream out;
+
+	(void)state;
+	assert_ok(hda_bus_open("emu:clock=manual", &bus));
+	emu = hda_emu_from_bus(bus);
+	stream_open(bus, &out, HDA_PATH_OUTPUT, 19200, 0);
+	assert_ok(hda_interrupt_attach(bus));
+	assert_ok(hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &out.e));
+	assert_ok(hda_emu_inject_fault(emu, HDA_EMU_FAULT_DEVICE_GONE, true));
+	assert_int_equal(wait_eventfd(out.fd, 1, 5000), 1);
+	assert_true(status_of(bus, &out).device_gone);
+	hda_bus_close(bus);
+	close(out.fd);
+}
+
 /* The status is per engine and per allocation: a new engine on the same
  * descriptor starts from zero, and a freed handle reads nothing. */
 static void status_per_allocation(void **state)
@@ -551,6 +574,7 @@ int main(void)
 		cmocka_unit_test(descriptor_error_then_run),
 		cmocka_unit_test(descriptor_error_ends_running_time),
 		cmocka_unit_test(device_gone_signals_every_eventfd),
+		cmocka_unit_test(device_gone_while_caller_services),
 		cmocka_unit_test(status_per_allocation),
 		cmocka_unit_test(faults_at_start),
 	};
