@@ -7,7 +7,7 @@
  * first argument (the interface Context) becomes the bus handle.
  *
  * Threads.  A kernel calls the DDI at PASSIVE_LEVEL and services interrupts at
- * DIRQL.  libhda maps that onto three kinds of user-space thread:
+ * DIRQL.  libhda maps that onto these kinds of user-space thread:
  *   - the CONTROL thread: any one thread at a time that opens the bus and
  *     allocates, programs and frees engines.  Routines marked [control] take
  *     the bus lock and may block for bounded hardware waits.
