@@ -7,6 +7,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libsndfile1-dev libcmocka-dev
   qemu-system-x86
+  libinih-dev libuv1-dev libsystemd-dev systemd
 )
 
 missing=()

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "hda/hda.h"
+#include "teststream.h"
 
 #define assert_status(expr, want)                                              \
 	do {                                                                   \
@@ -29,8 +30,6 @@
 	} while (0)
 #define assert_ok(expr) assert_status(expr, HDA_STATUS_SUCCESS)
 
-static const hda_stream_format FMT_48K_16_2 = {48000, 16, 16, 2};
-
 /* The controller a conformance test runs on: HDA_TEST_URI, else the
  * emulator with its manual clock. */
 static inline const char *test_uri(void)
@@ -38,14 +37,6 @@ static inline const char *test_uri(void)
 	const char *u = getenv("HDA_TEST_URI");
 
 	return u && *u ? u : "emu:clock=manual";
-}
-
-static inline uint64_t test_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /*
