@@ -5,6 +5,7 @@
 #define HDA_TESTAUDIO_H
 
 #include <sndfile.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 
@@ -60,6 +61,17 @@ static inline void test_wav_check(const char *path, uint64_t frames, bool exact)
 	sf_close(f);
 	free(got);
 	free(want);
+}
+
+/* Frames of 48 kHz stereo 16-bit audio in the WAV file at path so far
+ * (past its 44-byte header); 0 while it is shorter than that. */
+static inline uint64_t test_wav_frames_on_disk(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || st.st_size < 44)
+		return 0;
+	return ((uint64_t)st.st_size - 44) / 4;
 }
 
 #endif
