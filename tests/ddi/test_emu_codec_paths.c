@@ -38,20 +38,6 @@ static uint32_t verb(hda_bus *bus, uint32_t cmd)
 	return t.response.response;
 }
 
-static bool find_path(hda_bus *bus, hda_path_dir dir, hda_pin_device dev, hda_codec_path *out)
-{
-	hda_codec_path paths[32];
-	size_t n;
-
-	assert_ok(hda_codec_find_paths(bus, 0, paths, 32, &n));
-	for (size_t i = 0; i < n && i < 32; i++)
-		if (paths[i].dir == dir && paths[i].device == dev) {
-			*out = paths[i];
-			return true;
-		}
-	return false;
-}
-
 /* ---- amp caps: a path plays at 0 dB ---------------------------------------- */
 
 #define RENDER_MS 200u
@@ -85,7 +71,7 @@ static void amp_caps_zero_db(void **state)
 	snprintf(uri, sizeof(uri), "emu:clock=manual,lineout=wav:%s", wav);
 	assert_ok(hda_bus_open(uri, &bus));
 	emu = hda_emu_from_bus(bus);
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
 	assert_int_equal(path.depth, 3); /* pin, mixer, DAC */
 
 	assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &e, &conv));
@@ -133,7 +119,7 @@ static void power_settles(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual,power_settle=20", &bus));
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_HP_OUT, &path));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_HP_OUT, &path));
 	/* At power-on the AFG is in D3, set and actual. */
 	assert_int_equal(verb(bus, hda_verb12(0, 0x01, GET_POWER_STATE, 0)), 0x33);
 	assert_ok(hda_codec_path_enable(bus, &path, 3, 0x0011));
@@ -154,7 +140,7 @@ static void power_never_settles(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual,power_settle=never", &bus));
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
 	t0 = test_now_ms();
 	assert_status(hda_codec_path_enable(bus, &path, 2, 0x0011), HDA_STATUS_DEVICE_NOT_READY);
 	/* The bound is at least 500 reads 1 ms apart. */
@@ -175,8 +161,8 @@ static void capture_vref(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual", &bus));
-	assert_true(find_path(bus, HDA_PATH_INPUT, HDA_PIN_MIC_IN, &mic));
-	assert_true(find_path(bus, HDA_PATH_INPUT, HDA_PIN_LINE_IN, &line));
+	assert_ok(test_find_path(bus, HDA_PATH_INPUT, HDA_PIN_MIC_IN, &mic));
+	assert_ok(test_find_path(bus, HDA_PATH_INPUT, HDA_PIN_LINE_IN, &line));
 	/* The mic pin offers Hi-Z, 50, ground, 80 and 100 %: 80 % (VRef 4)
 	 * with IN_EN. */
 	assert_ok(hda_codec_path_enable(bus, &mic, 4, 0x0011));
@@ -198,7 +184,7 @@ static void failed_amp_caps_read(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual,silent_param=0x12", &bus));
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
 	assert_status(hda_codec_path_enable(bus, &path, 1, 0x0011), HDA_STATUS_DEVICE_NOT_READY);
 	assert_int_equal(verb(bus, hda_verb12(0, path.converter, GET_CHANNEL_STREAMID, 0)), 0);
 	hda_bus_close(bus);
@@ -227,7 +213,7 @@ static void codec_silent_enable(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual", &bus));
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &path));
 	assert_ok(hda_emu_inject_fault(hda_emu_from_bus(bus), HDA_EMU_FAULT_CODEC_SILENT, true));
 	assert_status(hda_codec_path_enable(bus, &path, 1, 0x0011), HDA_STATUS_DEVICE_NOT_READY);
 	hda_bus_close(bus);
@@ -243,8 +229,8 @@ static void path_delay(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual", &bus));
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &out));
-	assert_true(find_path(bus, HDA_PATH_INPUT, HDA_PIN_MIC_IN, &mic));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, &out));
+	assert_ok(test_find_path(bus, HDA_PATH_INPUT, HDA_PIN_MIC_IN, &mic));
 	assert_int_equal(out.depth, 3);
 	assert_int_equal(out.delay_frames, 0 + 1 + 3);
 	assert_int_equal(mic.depth, 3);

@@ -29,38 +29,14 @@ typedef struct stream {
 	hda_position_tracker tracker;
 } stream;
 
-static bool find_path(hda_bus *bus, hda_path_dir dir, hda_pin_device dev, hda_codec_path *out)
-{
-	hda_codec_path paths[32];
-	size_t n;
-
-	assert_ok(hda_codec_find_paths(bus, 0, paths, 32, &n));
-	for (size_t i = 0; i < n && i < 32; i++)
-		if (paths[i].dir == dir && paths[i].device == dev) {
-			*out = paths[i];
-			return true;
-		}
-	return false;
-}
-
 static void stream_open(hda_bus *bus, stream *s, hda_path_dir dir, hda_pin_device dev,
 			size_t bytes, unsigned notifications)
 {
-	size_t off;
-
 	memset(s, 0, sizeof(*s));
-	assert_true(find_path(bus, dir, dev, &s->path));
-	if (dir == HDA_PATH_OUTPUT)
-		assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &s->e, &s->conv));
-	else
-		assert_ok(hda_allocate_capture_dma_engine(bus, 0, &FMT_48K_16_2, &s->e, &s->conv));
-	if (notifications)
-		assert_ok(hda_allocate_dma_buffer_with_notification(bus, s->e, notifications, bytes,
-								    &s->mdl, &s->size, &off,
-								    &s->id, &s->fifo));
-	else
-		assert_ok(hda_allocate_dma_buffer(bus, s->e, bytes, &s->mdl, &s->size, &s->id,
-						  &s->fifo));
+	assert_ok(test_find_path(bus, dir, (int)dev, &s->path));
+	assert_ok(test_allocate_engine(bus, dir, &s->e, &s->conv));
+	assert_ok(test_allocate_buffer(bus, s->e, notifications, bytes, &s->mdl, &s->size,
+				       &s->id, &s->fifo));
 	assert_ok(hda_get_engine_descriptor(bus, s->e, &s->sd));
 	assert_ok(hda_codec_path_enable(bus, &s->path, s->id, s->conv));
 	hda_position_tracker_reset(&s->tracker);
@@ -419,7 +395,7 @@ static void unsolicited_jack_event(void **state)
 
 	(void)state;
 	assert_ok(hda_bus_open("emu:clock=manual", &bus));
-	assert_true(find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_HP_OUT, &hp));
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_HP_OUT, &hp));
 	assert_ok(hda_register_event_callback(bus, on_jack, &probe, &tag));
 	t.command = hda_verb12(0, hp.pin, 0x708, (uint8_t)(0x80 | tag));
 	assert_ok(hda_transfer_codec_verbs(bus, 1, &t, NULL, NULL));

@@ -499,14 +499,6 @@ static void expect_isr_policy(hda_bus *bus, isr_log *l, int policy, int priority
 	assert_int_equal(l->priority, priority);
 }
 
-static void *rt_probe(void *arg)
-{
-	struct sched_param sp = {.sched_priority = 1};
-
-	*(int *)arg = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-	return NULL;
-}
-
 /* Whether this process may use SCHED_FIFO at all, found on a thread of
  * its own, independently of libhda. */
 static bool rt_allowed(void)
@@ -514,7 +506,7 @@ static bool rt_allowed(void)
 	pthread_t t;
 	int r = -1;
 
-	assert_int_equal(pthread_create(&t, NULL, rt_probe, &r), 0);
+	assert_int_equal(pthread_create(&t, NULL, test_rt_probe, &r), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_true(r == 0 || r == EPERM);
 	return r == 0;
@@ -646,18 +638,9 @@ static void *verber_main(void *arg)
 /* The line-out path, carrying `id` except at its DAC, which is unbound. */
 static void line_out_unbound(hda_bus *bus, uint8_t id, uint16_t conv, hda_codec_path *out)
 {
-	hda_codec_path paths[16];
 	hda_codec_transfer t;
-	size_t n;
-	bool found = false;
 
-	assert_ok(hda_codec_find_paths(bus, 0, paths, 16, &n));
-	for (size_t i = 0; i < n && i < 16 && !found; i++)
-		if (paths[i].dir == HDA_PATH_OUTPUT && paths[i].device == HDA_PIN_LINE_OUT) {
-			*out = paths[i];
-			found = true;
-		}
-	assert_true(found);
+	assert_ok(test_find_path(bus, HDA_PATH_OUTPUT, HDA_PIN_LINE_OUT, out));
 	assert_ok(hda_codec_path_enable(bus, out, id, conv));
 	t.command = hda_verb12(0, out->converter, 0x706, 0);
 	assert_ok(hda_transfer_codec_verbs(bus, 1, &t, NULL, NULL));

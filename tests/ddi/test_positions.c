@@ -35,27 +35,11 @@ typedef struct stream {
 /* A bus, one engine with a 10 ms buffer on a codec path, in Stop. */
 static void stream_open(stream *s, const char *uri, hda_path_dir dir)
 {
-	hda_codec_path paths[32];
-	size_t n;
-	bool found = false;
-
 	memset(s, 0, sizeof(*s));
 	assert_ok(hda_bus_open(uri, &s->bus));
 	s->emu = hda_emu_from_bus(s->bus);
 	assert_non_null(s->emu);
-	assert_ok(hda_codec_find_paths(s->bus, 0, paths, 32, &n));
-	for (size_t i = 0; i < n && i < 32 && !found; i++)
-		if (paths[i].dir == dir) {
-			s->path = paths[i];
-			found = true;
-		}
-	assert_true(found);
-	if (dir == HDA_PATH_OUTPUT)
-		assert_ok(hda_allocate_render_dma_engine(s->bus, &FMT_48K_16_2, false, &s->e,
-							 &s->conv));
-	else
-		assert_ok(hda_allocate_capture_dma_engine(s->bus, 0, &FMT_48K_16_2, &s->e,
-							  &s->conv));
+	assert_ok(test_path_engine(s->bus, dir, &s->path, &s->e, &s->conv));
 	assert_ok(hda_allocate_dma_buffer(s->bus, s->e, BUFFER, &s->mdl, &s->size, &s->id,
 					  &s->fifo));
 	assert_int_equal(s->size, BUFFER);

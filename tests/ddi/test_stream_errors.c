@@ -33,29 +33,10 @@ typedef struct stream {
 static void stream_open(hda_bus *bus, stream *s, hda_path_dir dir, size_t bytes,
 			unsigned notifications)
 {
-	hda_codec_path paths[32];
-	size_t n, off;
-	bool found = false;
-
 	memset(s, 0, sizeof(*s));
-	assert_ok(hda_codec_find_paths(bus, 0, paths, 32, &n));
-	for (size_t i = 0; i < n && i < 32 && !found; i++)
-		if (paths[i].dir == dir) {
-			s->path = paths[i];
-			found = true;
-		}
-	assert_true(found);
-	if (dir == HDA_PATH_OUTPUT)
-		assert_ok(hda_allocate_render_dma_engine(bus, &FMT_48K_16_2, false, &s->e, &s->conv));
-	else
-		assert_ok(hda_allocate_capture_dma_engine(bus, 0, &FMT_48K_16_2, &s->e, &s->conv));
-	if (notifications)
-		assert_ok(hda_allocate_dma_buffer_with_notification(bus, s->e, notifications, bytes,
-								    &s->mdl, &s->size, &off,
-								    &s->id, &s->fifo));
-	else
-		assert_ok(hda_allocate_dma_buffer(bus, s->e, bytes, &s->mdl, &s->size, &s->id,
-						  &s->fifo));
+	assert_ok(test_path_engine(bus, dir, &s->path, &s->e, &s->conv));
+	assert_ok(test_allocate_buffer(bus, s->e, notifications, bytes, &s->mdl, &s->size,
+				       &s->id, &s->fifo));
 	assert_ok(hda_get_engine_descriptor(bus, s->e, &s->sd));
 	assert_ok(hda_codec_path_enable(bus, &s->path, s->id, s->conv));
 	s->fd = eventfd(0, EFD_CLOEXEC);

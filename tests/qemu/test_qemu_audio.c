@@ -53,27 +53,11 @@ typedef struct stream {
 /* Find a path, take an engine and a buffer on a bus that is open. */
 static void stream_setup(stream *s, hda_bus *bus, hda_path_dir dir, size_t bytes)
 {
-	hda_codec_path paths[16];
-	size_t n, off;
-	bool found = false;
-
 	memset(s, 0, sizeof(*s));
 	s->bus = bus;
-	assert_ok(hda_codec_find_paths(s->bus, 0, paths, 16, &n));
-	for (size_t i = 0; i < n && i < 16 && !found; i++)
-		if (paths[i].dir == dir) {
-			s->path = paths[i];
-			found = true;
-		}
-	assert_true(found);
-	if (dir == HDA_PATH_OUTPUT)
-		assert_ok(hda_allocate_render_dma_engine(s->bus, &FMT_48K_16_2, false, &s->e,
-							 &s->conv));
-	else
-		assert_ok(hda_allocate_capture_dma_engine(s->bus, 0, &FMT_48K_16_2, &s->e,
-							  &s->conv));
-	assert_ok(hda_allocate_dma_buffer_with_notification(s->bus, s->e, 2, bytes, &s->mdl,
-							    &s->size, &off, &s->id, &s->fifo));
+	assert_ok(test_path_engine(s->bus, dir, &s->path, &s->e, &s->conv));
+	assert_ok(test_allocate_buffer(s->bus, s->e, 2, bytes, &s->mdl, &s->size, &s->id,
+				       &s->fifo));
 	s->efd = eventfd(0, EFD_CLOEXEC);
 	assert_true(s->efd >= 0);
 	assert_ok(hda_register_notification_event(s->bus, s->e, s->efd));
@@ -121,15 +105,6 @@ static void play(stream *s, uint64_t *written, int periods, hda_stream_position 
 	}
 }
 
-static uint64_t wav_frames_on_disk(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0 || st.st_size < 44)
-		return 0;
-	return ((uint64_t)st.st_size - 44) / 4;
-}
-
 static void render_10s_bit_exact(void **state)
 {
 	char dir[] = "/tmp/hda-qemu-test-XXXXXX", wav[128], uri[256];
@@ -156,9 +131,9 @@ static void render_10s_bit_exact(void **state)
 		 * and the wav backend's documented buffering.  Sampling the
 		 * file before and after the position keeps both bounds true
 		 * however long this thread is preempted in between. */
-		before = wav_frames_on_disk(wav);
+		before = test_wav_frames_on_disk(wav);
 		next_position(&s, &pos);
-		after = wav_frames_on_disk(wav);
+		after = test_wav_frames_on_disk(wav);
 		if (before > pos.converter_frames ||
 		    (after < pos.converter_frames &&
 		     pos.converter_frames - after > PLAYED_SLACK_FRAMES))
@@ -430,14 +405,6 @@ static void *recalibrate(void *arg)
 	return NULL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void wall_clock_while_recalibrating(void **state)
 {
 	recalibration r = {.rounds = 200};
@@ -457,11 +424,11 @@ static void wall_clock_while_recalibrating(void **state)
 	/* On a failure, stop reading but still join and close the bus. */
 	while (!atomic_load(&r.done) && !st && !insane) {
 		/* the clock was read somewhere between before and after */
-		uint64_t before = now_ns(), after;
+		uint64_t before = test_now_ns(), after;
 		int32_t step;
 
 		st = hda_read_position(s.bus, s.e, &p);
-		after = now_ns();
+		after = test_now_ns();
 		step = (int32_t)(p.wall_clock - prev);
 		insane = reads && (step < -24000 ||
 				   step > (int64_t)((after - prev_before) * 3 / 125) + 24000);

@@ -40,28 +40,18 @@ typedef struct stream {
 
 static void stream_open(stream *s, const char *uri)
 {
-	hda_codec_path paths[16];
-	size_t n, off;
-	bool found = false;
+	hda_codec_path path;
 
 	memset(s, 0, sizeof(*s));
 	assert_ok(hda_bus_open(uri, &s->bus));
-	assert_ok(hda_codec_find_paths(s->bus, 0, paths, 16, &n));
-	for (size_t i = 0; i < n && i < 16 && !found; i++)
-		found = paths[i].dir == HDA_PATH_OUTPUT;
-	assert_true(found);
-	assert_ok(hda_allocate_render_dma_engine(s->bus, &FMT_48K_16_2, false, &s->e, &s->conv));
-	assert_ok(hda_allocate_dma_buffer_with_notification(s->bus, s->e, 2, BUFFER, &s->mdl,
-							    &s->size, &off, &s->id, &s->fifo));
+	assert_ok(test_path_engine(s->bus, HDA_PATH_OUTPUT, &path, &s->e, &s->conv));
+	assert_ok(test_allocate_buffer(s->bus, s->e, 2, BUFFER, &s->mdl, &s->size, &s->id,
+				       &s->fifo));
 	assert_int_equal(s->size, BUFFER);
 	s->efd = eventfd(0, EFD_CLOEXEC);
 	assert_true(s->efd >= 0);
 	assert_ok(hda_register_notification_event(s->bus, s->e, s->efd));
-	for (size_t i = 0; i < n && i < 16; i++)
-		if (paths[i].dir == HDA_PATH_OUTPUT) {
-			assert_ok(hda_codec_path_enable(s->bus, &paths[i], s->id, s->conv));
-			break;
-		}
+	assert_ok(hda_codec_path_enable(s->bus, &path, s->id, s->conv));
 	hda_position_tracker_reset(&s->tracker);
 	assert_ok(hda_set_dma_engine_state(s->bus, HDA_STREAM_STATE_STOP, 1, &s->e));
 	test_fill(s->mdl->base, s->size, &s->written, s->size, UINT64_MAX);
@@ -84,15 +74,6 @@ static void play(stream *s, int periods)
 		test_fill(s->mdl->base, s->size, &s->written, s->pos.dma_bytes + s->size,
 			  UINT64_MAX);
 	}
-}
-
-static uint64_t wav_frames_on_disk(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0 || st.st_size < 44)
-		return 0;
-	return ((uint64_t)st.st_size - 44) / 4;
 }
 
 static uint32_t ring_delta(uint32_t now, uint32_t last)
@@ -126,9 +107,9 @@ static bool late_call(stream *s, const char *wav, unsigned gap_ms)
 			widest = p.wall_clock - last.wall_clock;
 		last = p;
 	} while (p.run_ticks - run0 < gap_ms * TICKS_PER_MS);
-	before = wav_frames_on_disk(wav);
+	before = test_wav_frames_on_disk(wav);
 	assert_ok(hda_position_track(s->bus, s->e, &s->tracker, &s->pos));
-	after = wav_frames_on_disk(wav);
+	after = test_wav_frames_on_disk(wav);
 
 	/* The documented bound: the link moved within half a buffer of the
 	 * rate times the running time.  Here with 2 KiB to spare for the
