@@ -44,6 +44,7 @@
 #include "hda/hda.h"
 #include "hda/hda_codec.h"
 #include "hda/hda_emu.h"
+#include "teststream.h"
 
 #define NS_PER_S 1000000000ull
 #define PERIOD 384u  /* 2 ms of 48k/16/2 */
@@ -52,8 +53,6 @@
 #define RUN_NS (3 * NS_PER_S) /* per mode */
 #define MAX_NOTES 4096u
 #define RT_PRIORITY 10
-
-static const hda_stream_format fmt_48k_16_2 = {48000, 16, 16, 2};
 
 typedef struct verber {
 	hda_bus *bus;
@@ -70,14 +69,6 @@ typedef struct result {
 	uint64_t boundaries; /* reported by those notes */
 	uint64_t verbs;      /* run meanwhile by the other thread */
 } result;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -113,10 +104,10 @@ static void *verber_main(void *arg)
  */
 static uint64_t emu_offset(hda_emu *emu)
 {
-	uint64_t best = UINT64_MAX, end = now_ns() + 20000000ull;
+	uint64_t best = UINT64_MAX, end = test_now_ns() + 20000000ull;
 
-	while (now_ns() < end) {
-		uint64_t m = hda_emu_now_ns(emu), t = now_ns();
+	while (test_now_ns() < end) {
+		uint64_t m = hda_emu_now_ns(emu), t = test_now_ns();
 
 		if (t - m < best)
 			best = t - m;
@@ -172,22 +163,6 @@ static void attribute(result *r, uint64_t t0, uint32_t fifo)
 	r->boundaries = reported;
 }
 
-/* The first output path: QEMU's codec pulls the DMA only while its
- * converter carries the stream. */
-static hda_status find_output(hda_bus *bus, hda_codec_path *out)
-{
-	hda_codec_path paths[16];
-	size_t n;
-	hda_status st = hda_codec_find_paths(bus, 0, paths, 16, &n);
-
-	for (size_t i = 0; !st && i < n && i < 16; i++)
-		if (paths[i].dir == HDA_PATH_OUTPUT) {
-			*out = paths[i];
-			return HDA_STATUS_SUCCESS;
-		}
-	return st ? st : HDA_STATUS_INVALID_DEVICE_REQUEST;
-}
-
 static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller,
 			   bool rt, bool verbs, result *r)
 {
@@ -209,7 +184,7 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 	memset(r, 0, sizeof(*r));
 	if (nfd < 0)
 		return HDA_STATUS_INSUFFICIENT_RESOURCES;
-	st = hda_allocate_render_dma_engine(bus, &fmt_48k_16_2, false, &e, &conv);
+	st = test_allocate_engine(bus, HDA_PATH_OUTPUT, &e, &conv);
 	if (st)
 		goto out_fd;
 	st = hda_allocate_dma_buffer_periods(bus, e, PERIOD, PERIODS, &mdl, &size, &id, &fifo);
@@ -246,7 +221,7 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 	/* Measured before the start: notifications would pile up meanwhile
 	 * (and, with nobody dispatching, merge in the hardware). */
 	offset = emu ? emu_offset(emu) : 0;
-	t0 = now_ns();
+	t0 = test_now_ns();
 	if (!st)
 		st = hda_set_dma_engine_state(bus, HDA_STREAM_STATE_RUN, 1, &e);
 	if (!st && emu) {
@@ -255,8 +230,8 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 		st = hda_emu_stream_truth_get(emu, sd, &truth);
 		t0 = truth.start_ns + offset;
 	}
-	end = now_ns() + RUN_NS;
-	while (!st && now_ns() < end && r->notes < MAX_NOTES) {
+	end = test_now_ns() + RUN_NS;
+	while (!st && test_now_ns() < end && r->notes < MAX_NOTES) {
 		struct pollfd p = {.fd = caller ? sfd : nfd, .events = POLLIN};
 		uint64_t n;
 
@@ -267,7 +242,7 @@ static hda_status run_mode(hda_bus *bus, const hda_codec_path *path, bool caller
 		if (caller && (p.revents & POLLIN))
 			st = hda_interrupt_dispatch(bus);
 		if (read(nfd, &n, sizeof(n)) == sizeof(n)) {
-			uint64_t a = now_ns(), crossed = 0;
+			uint64_t a = test_now_ns(), crossed = 0;
 			hda_emu_stream_truth truth;
 
 			if (emu) {
@@ -321,20 +296,12 @@ static void report(const char *name, result *r)
 	       r->late_us[n - 1], (double)r->boundaries / n, (unsigned long long)r->verbs);
 }
 
-static void *rt_probe(void *arg)
-{
-	struct sched_param sp = {.sched_priority = 1};
-
-	*(int *)arg = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-	return NULL;
-}
-
 static bool rt_allowed(void)
 {
 	pthread_t t;
 	int r = -1;
 
-	if (pthread_create(&t, NULL, rt_probe, &r) != 0)
+	if (pthread_create(&t, NULL, test_rt_probe, &r) != 0)
 		return false;
 	pthread_join(t, NULL);
 	return r == 0;
@@ -369,7 +336,9 @@ int main(void)
 	}
 	if (!st) {
 		failed = "hda_codec_find_paths";
-		st = find_output(bus, &path);
+		/* the first output path: QEMU's codec pulls the DMA only
+		 * while its converter carries the stream */
+		st = test_find_path(bus, HDA_PATH_OUTPUT, TEST_ANY_DEVICE, &path);
 	}
 	if (!st)
 		printf("# IOC lateness on %s: 48k/16/2 render, 2 x 2 ms periods, "

@@ -20,14 +20,13 @@
 #include "hda/hda.h"
 #include "hda/hda_codec.h"
 #include "hda/hda_emu.h"
+#include "teststream.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
 #define MAX_SAMPLES 100000u
 #define VERB_BATCH 64u
 #define THROUGHPUT_STEPS 100000u
-
-static const hda_stream_format fmt_48k_16_2 = {48000, 16, 16, 2};
 
 typedef struct bench {
 	hda_bus *bus;
@@ -42,14 +41,6 @@ typedef struct bench {
 
 /* Runs `batch` operations; any status but SUCCESS ends the benchmark. */
 typedef hda_status (*bench_op)(bench *b, unsigned batch);
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -161,10 +152,10 @@ static hda_status run(bench *b, const char *name, bench_op op,
 	iters = (uint64_t)samples * batch;
 	st = op(b, batch);
 	for (unsigned i = 0; i < samples && !st; i++) {
-		uint64_t t0 = now_ns(), dt;
+		uint64_t t0 = test_now_ns(), dt;
 
 		st = op(b, batch);
-		dt = now_ns() - t0;
+		dt = test_now_ns() - t0;
 		total += dt;
 		b->samples[i] = (double)dt / batch;
 	}
@@ -189,32 +180,23 @@ static hda_status run(bench *b, const char *name, bench_op op,
  * the model moves frames through the codec as a real stream does. */
 static hda_status setup(bench *b)
 {
-	hda_codec_path paths[16], *out = NULL;
-	size_t n, size;
+	hda_codec_path out;
+	size_t size;
 	hda_mdl *mdl;
 	uint8_t id;
 	uint32_t fifo;
 	uint16_t conv;
 	hda_status st;
 
-	st = hda_codec_find_paths(b->bus, 0, paths, 16, &n);
-	if (st)
-		return st;
-	for (size_t i = 0; i < n && i < 16 && !out; i++)
-		if (paths[i].dir == HDA_PATH_OUTPUT)
-			out = &paths[i];
-	if (!out)
-		return HDA_STATUS_INVALID_DEVICE_REQUEST;
-	st = hda_allocate_render_dma_engine(b->bus, &fmt_48k_16_2, false,
-					    &b->run, &conv);
+	st = test_path_engine(b->bus, HDA_PATH_OUTPUT, &out, &b->run, &conv);
 	if (!st)
-		st = hda_allocate_render_dma_engine(b->bus, &fmt_48k_16_2,
+		st = hda_allocate_render_dma_engine(b->bus, &FMT_48K_16_2,
 						    false, &b->spare, &conv);
 	if (!st)
 		st = hda_allocate_dma_buffer(b->bus, b->run, 1920, &mdl, &size,
 					     &id, &fifo);
 	if (!st)
-		st = hda_codec_path_enable(b->bus, out, id, conv);
+		st = hda_codec_path_enable(b->bus, &out, id, conv);
 	if (!st)
 		st = hda_set_dma_engine_state(b->bus, HDA_STREAM_STATE_STOP, 1,
 					      &b->run);
