@@ -28,8 +28,11 @@
 #include "hsd_log.h"
 
 #define HSD_DEFAULT_PORT 4713
+#define HSD_STR_(x) #x
+#define HSD_STR(x) HSD_STR_(x)
 #define HSD_DEFAULT_CONTROLLER "emu:linein=loopback"
-#define HSD_DEFAULT_LISTEN "127.0.0.1:4713 [::1]:4713"
+#define HSD_DEFAULT_LISTEN                                                     \
+	"127.0.0.1:" HSD_STR(HSD_DEFAULT_PORT) " [::1]:" HSD_STR(HSD_DEFAULT_PORT)
 
 /* Room for one value: inih reads lines of at most 199 characters. */
 #define HSD_CONFIG_VALUE_MAX 200

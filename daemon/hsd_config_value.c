@@ -326,13 +326,12 @@ int hsd_parse_controller(const char *v, char *out, char *why, size_t len)
 	size_t n = strcspn(v, ":");
 
 	for (unsigned i = 0; i < 2; i++)
-		if (strlen(schemes[i]) == n && !memcmp(v, schemes[i], n) &&
-		    strlen(v) < HSD_CONFIG_VALUE_MAX) {
-			memcpy(out, v, strlen(v) + 1);
+		if (strlen(schemes[i]) == n && !memcmp(v, schemes[i], n)) {
+			/* inih's lines are shorter than out */
+			snprintf(out, HSD_CONFIG_VALUE_MAX, "%s", v);
 			return 0;
 		}
-	return bad(why, len, "expected emu[:OPTIONS] or qemu[:OPTIONS] (at most %d characters), got '%s'",
-		   HSD_CONFIG_VALUE_MAX - 1, v);
+	return bad(why, len, "expected emu[:OPTIONS] or qemu[:OPTIONS], got '%s'", v);
 }
 
 int hsd_parse_log_level(const char *v, hsd_log_level *out, char *why,

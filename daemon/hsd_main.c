@@ -73,7 +73,10 @@ static int open_controller(const hsd_config *c, hda_bus **bus, char *err,
 	else
 		snprintf(err, len, "%s: [daemon] controller: libhda refused the default '%s': %s (%s)",
 			 c->path, c->controller, reason, hda_status_str(st));
-	return st == HDA_STATUS_INSUFFICIENT_RESOURCES ? -ENOMEM : -EINVAL;
+	/* Whatever the status, a controller that does not open is the
+	 * config's to fix: a URI option, a backend not built, a QEMU not
+	 * installed.  So it is EX_CONFIG, as a bad key is. */
+	return -EINVAL;
 }
 
 /* "20", "2.5": milliseconds as a config writes them. */

@@ -249,9 +249,9 @@ static void test_bad_values(void **state)
 	parse_bad("[daemon]\nlog_level = verbose\n[stream s]\ndirection = render\n",
 		  "t.conf:2: [daemon] log_level: expected error, warning, notice, info or debug, got 'verbose'");
 	parse_bad("[daemon]\ncontroller = hda:0\n[stream s]\ndirection = render\n",
-		  "t.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS] (at most 199 characters), got 'hda:0'");
+		  "t.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS], got 'hda:0'");
 	parse_bad("[daemon]\ncontroller = emulator\n[stream s]\ndirection = render\n",
-		  "t.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS] (at most 199 characters), got 'emulator'");
+		  "t.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS], got 'emulator'");
 }
 
 static void test_listen_values(void **state)

@@ -124,7 +124,7 @@ no-stream)
   ;;
 unknown-controller)
   check_bad "[daemon]\ncontroller = hdaudio:0\n${stream}" \
-    "x.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS] (at most 199 characters), got 'hdaudio:0'"
+    "x.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS], got 'hdaudio:0'"
   ;;
 refused-controller)
   # libhda's own reason, against the line of the controller key.
