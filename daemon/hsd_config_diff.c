@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hsd_config.h"
+#include "hsd_config_value.h"
 
 bool hsd_stream_config_equal(const hsd_stream_config *a,
 			     const hsd_stream_config *b)
@@ -66,8 +67,7 @@ static bool listen_equal(const hsd_listen_list *a, const hsd_listen_list *b)
 	if (a->count != b->count)
 		return false;
 	for (unsigned i = 0; i < a->count; i++)
-		if (a->addr[i].len != b->addr[i].len ||
-		    memcmp(&a->addr[i].addr, &b->addr[i].addr, a->addr[i].len))
+		if (!hsd_listen_addr_equal(&a->addr[i], &b->addr[i]))
 			return false;
 	return true;
 }

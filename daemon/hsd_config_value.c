@@ -280,6 +280,12 @@ static bool parse_addr(const char *tok, hsd_listen_addr *a)
 	return true;
 }
 
+bool hsd_listen_addr_equal(const hsd_listen_addr *a, const hsd_listen_addr *b)
+{
+	/* parse_addr zeroes the whole sockaddr first, so bytes compare */
+	return a->len == b->len && !memcmp(&a->addr, &b->addr, a->len);
+}
+
 int hsd_parse_listen(const char *v, hsd_listen_list *out, char *why,
 		     size_t len)
 {
@@ -303,9 +309,7 @@ int hsd_parse_listen(const char *v, hsd_listen_list *out, char *why,
 			return bad(why, len, "'%s': expected IPV4:PORT or [IPV6]:PORT (numeric, port 0..65535), e.g. 127.0.0.1:4713 or [::1]:4713",
 				   tok);
 		for (unsigned i = 0; i < l.count; i++)
-			if (l.addr[i].len == l.addr[l.count].len &&
-			    !memcmp(&l.addr[i].addr, &l.addr[l.count].addr,
-				    l.addr[i].len))
+			if (hsd_listen_addr_equal(&l.addr[i], &l.addr[l.count]))
 				return bad(why, len, "'%s' is listed twice", tok);
 		l.count++;
 		p += n;

@@ -31,6 +31,9 @@ int hsd_parse_controller(const char *v, char *out, char *why, size_t len);
 int hsd_parse_log_level(const char *v, hsd_log_level *out, char *why,
 			size_t len);
 
+/* Whether two listen addresses are the same address and port. */
+bool hsd_listen_addr_equal(const hsd_listen_addr *a, const hsd_listen_addr *b);
+
 /* Whether a pin device takes audio in (line-in, mic, ...) rather than
  * sending it out (line-out, headphone, ...). */
 bool hsd_pin_device_is_input(hda_pin_device device);
