@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# hdastreamd run as a process: test_hdastreamd.sh CASE
+# meson passes HDASTREAMD (the executable), SRCDIR, VERSION and
+# DEFAULT_CONFIG in the environment.  Each case runs in its own temporary
+# folder, and every run of the daemon is bounded by `timeout`.
+set -euo pipefail
+
+case_name=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+
+fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+
+# run ARGS...: the daemon's exit status in $rc, its output in out and err.
+run() {
+  rc=0
+  timeout 30 "$HDASTREAMD" "$@" >out 2>err || rc=$?
+  [ "$rc" -ne 124 ] || fail "hdastreamd $* did not exit within 30 s"
+}
+
+expect_rc() { [ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1; stderr: $(cat err)"; }
+expect_out() { [ "$(cat out)" = "$1" ] || fail "stdout is '$(cat out)', expected '$1'"; }
+expect_err() { [ "$(cat err)" = "$1" ] || fail "stderr is '$(cat err)', expected '$1'"; }
+expect_err_has() { grep -qxF -- "$1" err || fail "stderr lacks the line '$1': $(cat err)"; }
+expect_out_has() { grep -qF -- "$1" out || fail "stdout lacks '$1': $(cat out)"; }
+
+# check TEXT LINE: a config with TEXT is refused with exit 78 and exactly
+# LINE on stderr, nothing on stdout.
+check_bad() {
+  printf '%b' "$1" >x.conf
+  run --check-config --config x.conf
+  expect_rc 78
+  expect_out ""
+  expect_err "$2"
+}
+
+stream='[stream s]\ndirection = render\n'
+
+case $case_name in
+help)
+  run --help
+  expect_rc 0
+  expect_out_has "Usage: hdastreamd [OPTIONS]"
+  expect_out_has "--check-config"
+  expect_out_has "(default $DEFAULT_CONFIG)"
+  for code in 0 64 69 70 78; do
+    grep -qE "^  $code " out || fail "--help does not document exit status $code"
+  done
+  expect_err ""
+  ;;
+version)
+  run --version
+  expect_rc 0
+  expect_out "hdastreamd $VERSION"
+  ;;
+usage)
+  run --no-such-option
+  expect_rc 64
+  run extra-argument
+  expect_rc 64
+  expect_err "hdastreamd: unexpected argument 'extra-argument'
+Try 'hdastreamd --help'."
+  ;;
+example)
+  run --check-config --config "$SRCDIR/conf/hdastreamd.conf"
+  expect_rc 0
+  expect_out "$SRCDIR/conf/hdastreamd.conf: OK"
+  expect_err ""
+  ;;
+serve)
+  # Without --check-config this build checks, opens, logs its plan and
+  # says it cannot serve yet.
+  run --config "$SRCDIR/conf/hdastreamd.conf"
+  expect_rc 69
+  expect_out ""
+  expect_err_has "<6>controller emu:linein=loopback: emu, 4 output, 4 input, 0 bidirectional engines"
+  expect_err_has "<6>listen 127.0.0.1:4713 [::1]:4713; at most 16 clients, 200 ms queued per client"
+  expect_err_has "<6>stream playback: render, 48000 Hz, 16-bit, 2 ch, latency 20 ms, pcm, pin line-out"
+  expect_err_has "<6>stream loopback: capture, 48000 Hz, 16-bit, 2 ch, latency 20 ms, pcm, pin line-in"
+  expect_err_has "<3>serving is not implemented in this build yet (no stream engine, no server); exiting"
+  [ "$(wc -l <err)" -eq 5 ] || fail "expected 5 log lines: $(cat err)"
+  ;;
+serve-log-level)
+  # log_level filters, and a fractional latency is logged as written.
+  printf '[daemon]\nlog_level = error\ncontroller = emu:clock=manual\n[stream s]\ndirection = capture\nlatency_ms = 2.5\nalways_on = true\n' >x.conf
+  run --config x.conf
+  expect_rc 69
+  expect_err "<3>serving is not implemented in this build yet (no stream engine, no server); exiting"
+  printf '[daemon]\nlog_level = debug\ncontroller = emu:clock=manual\n[stream s]\ndirection = capture\nlatency_ms = 2.5\nalways_on = true\npin = 0x0c\n' >x.conf
+  run --config x.conf
+  expect_rc 69
+  expect_err_has "<6>stream s: capture, 48000 Hz, 16-bit, 2 ch, latency 2.5 ms, pcm, pin 0x0C, always on"
+  ;;
+serve-bad)
+  # A bad config without --check-config: the same error, as a log line.
+  printf '[stream s]\ndirection = render\nbits = 12\n' >x.conf
+  run --config x.conf
+  expect_rc 78
+  expect_err "<3>x.conf:3: [stream s] bits: expected 8, 16, 20, 24 or 32, got '12'"
+  ;;
+bad-value)
+  check_bad "${stream}latency_ms = 0\n" \
+    "x.conf:3: [stream s] latency_ms: expected 1..2000 (milliseconds, up to 3 decimals), got '0'"
+  ;;
+unknown-key)
+  check_bad "[daemon]\nlisten = 127.0.0.1:0\nlisten_port = 4713\n${stream}" \
+    "x.conf:3: [daemon] listen_port: unknown key (expected controller, listen, max_clients, max_streams, client_queue_ms, log_level)"
+  ;;
+unknown-section)
+  check_bad "${stream}[server]\nport = 1\n" \
+    "x.conf:3: [server]: unknown section (expected [daemon] or [stream NAME])"
+  ;;
+missing-key)
+  check_bad "[daemon]\n\n[stream s]\nrate = 44100\n" \
+    "x.conf:3: [stream s] direction: missing (expected render or capture)"
+  ;;
+duplicate-stream)
+  check_bad "${stream}\n${stream}" "x.conf:4: [stream s]: duplicate section (first at line 1)"
+  ;;
+no-stream)
+  check_bad "[daemon]\nlog_level = info\n" \
+    "x.conf: no [stream NAME] section (a config needs at least one stream)"
+  ;;
+unknown-controller)
+  check_bad "[daemon]\ncontroller = hdaudio:0\n${stream}" \
+    "x.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS], got 'hdaudio:0'"
+  ;;
+refused-controller)
+  # libhda's own reason, against the line of the controller key.
+  check_bad "# a comment\n[daemon]\ncontroller = emu:iss=99\n${stream}" \
+    "x.conf:3: [daemon] controller: libhda refused 'emu:iss=99': emu option 'iss': expected 0..15, got '99' (HDA_STATUS_INVALID_PARAMETER)"
+  ;;
+syntax)
+  check_bad "${stream}rate 48000\n" \
+    "x.conf:3: syntax error: expected [SECTION], KEY = VALUE, a # comment or a blank line"
+  ;;
+missing-file)
+  run --check-config --config nonexistent.conf
+  expect_rc 78
+  expect_err "nonexistent.conf: cannot open: No such file or directory"
+  ;;
+*)
+  fail "unknown case"
+  ;;
+esac
+echo "ok: $case_name"
