@@ -107,11 +107,9 @@ static int size_capture(uint64_t L, uint64_t X, uint64_t G, uint64_t F,
 	if (N > HSD_PERIODS_MAX)
 		return -ERANGE;
 	if (N * P > bmax) {
-		N = bmax / P;
-		if (N < 2) {
-			N = 2;
-			P = bmax / 2 / G * G;
-		}
+		/* Shorter periods, not fewer: the guard and the lateness
+		 * allowance are periods, so four of them stay. */
+		P = bmax / N / G * G;
 		s->limits |= HSD_LIMIT_BUFFER_MAX;
 	}
 	if (N * P * F <= floor_bytes || P < G)

@@ -159,10 +159,13 @@ static void capture_whole_range(void **state)
 				assert_true(s.latency_frames + s.granule_frames > want);
 				assert_int_equal(!!(s.limits & HSD_LIMIT_GRANULE),
 						 s.latency_frames != want);
-				assert_true(s.periods >= 4);
 			} else {
-				assert_true((uint64_t)s.buffer_bytes * 2 > (4u << 20) - 2 * s.granule_frames * s.frame_bytes);
+				/* the longest period of which four fit */
+				assert_true((uint64_t)s.periods * (s.period_frames + s.granule_frames) *
+						    s.frame_bytes > 4u << 20);
 			}
+			/* a period of guard, two of lateness, one being read */
+			assert_true(s.periods >= 4);
 			assert_true(s.latency_frames >= prev);
 			prev = s.latency_frames;
 		}

@@ -123,6 +123,10 @@ typedef struct stream {
 	uint64_t start_ns;      /* model time of the engine's start */
 	uint64_t link;          /* truth: frames across the link */
 	uint64_t late_seen;     /* snapshots the tracker marked late */
+	/* measured write-to-link latency of on-time wake-ups, model ns:
+	 * the least over the oldest frame each wrote, the most over the
+	 * newest */
+	uint64_t lat_min_ns, lat_max_ns;
 	hda_stream_position pos;
 } stream;
 
@@ -245,21 +249,35 @@ static void advance_to(rig *g, const stream *s, uint64_t frames)
 		assert_ok(hda_emu_advance(g->emu, at - now));
 }
 
-/* One on-time wake-up of a render stream: a period later, step, and the
- * write position must be exactly the latency ahead of the link.  Every
- * frame written at this wake-up is then between latency - period and
- * latency ahead: its write-to-link latency is the target within a period. */
+/* Model time at which frame n (from the start) has crossed the link. */
+static uint64_t crossed_ns(const stream *s, uint64_t n)
+{
+	return s->start_ns + ((n + 1) * 1000000000u + 47999) / 48000;
+}
+
+/* One wake-up of a render stream, `periods` periods after the last: step,
+ * and the write position must be exactly the latency ahead of the link.
+ * On time, the frames written then are measured: frame n, written now,
+ * crosses the link at crossed_ns(n) (the WAV checks show that stream
+ * frame n is the n-th frame the converter played). */
 static hsd_render_state wake(rig *g, stream *s, uint64_t periods)
 {
-	uint64_t before = counters(s).position;
+	uint64_t before = counters(s).position, now, after;
 	hsd_render_state st;
 
 	advance_to(g, s, s->link + periods * period(s));
+	now = hda_emu_now_ns(g->emu);
 	st = step(g, s);
-	if (st == HSD_RENDER_PLAYING) {
-		assert_int_equal(counters(s).position - s->link, latency(s));
-		if (periods == 1 && before > s->link)
-			assert_true(before - s->link >= latency(s) - period(s));
+	after = counters(s).position;
+	if (st == HSD_RENDER_PLAYING)
+		assert_int_equal(after - s->link, latency(s));
+	if (st == HSD_RENDER_PLAYING && periods == 1 && after > before && before > 0) {
+		uint64_t oldest = crossed_ns(s, before) - now, newest = crossed_ns(s, after - 1) - now;
+
+		if (!s->lat_min_ns || oldest < s->lat_min_ns)
+			s->lat_min_ns = oldest;
+		if (newest > s->lat_max_ns)
+			s->lat_max_ns = newest;
 	}
 	return st;
 }
@@ -325,6 +343,15 @@ static void render_bit_exact(uint32_t ms, unsigned steps, unsigned limits)
 	for (unsigned i = 0; i < steps; i++)
 		assert_int_equal(wake(&g, &s, 1), HSD_RENDER_PLAYING);
 	played = finish(&g, &s);
+	/* Write to link: the newest frame of a wake-up the target latency
+	 * (to the nanosecond rounding of one frame), the oldest no less than
+	 * a period below it. */
+	print_message("%u ms: write-to-link latency %.3f..%.3f ms, target %.3f ms, period %.3f ms\n",
+		      ms, s.lat_min_ns / 1e6, s.lat_max_ns / 1e6, latency(&s) / 48.0,
+		      period(&s) / 48.0);
+	assert_true(s.lat_max_ns <= latency(&s) * 1000000000ull / 48000 + 20834);
+	assert_true(s.lat_max_ns + 20834 >= latency(&s) * 1000000000ull / 48000);
+	assert_true(s.lat_min_ns + 20834 >= (latency(&s) - period(&s)) * 1000000000ull / 48000);
 	c = counters(&s);
 	assert_int_equal(c.underruns, 0);
 	assert_int_equal(c.late_wakeups, 0);
