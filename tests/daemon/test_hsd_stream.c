@@ -460,7 +460,7 @@ static void render_underrun(void **state)
 	assert_int_equal(c.position, c.frames + c.silence_frames);
 	stream_close(&s);
 	rig_close_bus(&g);
-	wav_check_gap(g.wav, played, gap_at, 3 * period(&s));
+	wav_check_gap(g.wav, played, gap_at, c.silence_frames);
 	rig_cleanup(&g);
 }
 
