@@ -35,8 +35,9 @@ typedef struct hsd_engine_config {
 	hsd_direction dir;
 	hda_stream_format format;
 	uint32_t latency_ms;
-	/* The path: a pin by its device name as hda_pin_device_name says it
-	 * ("line-out", "line-in", ...), or a node id (the pin or the
+	/* The path, on the bus's first codec (hda_get_resource_information):
+	 * a pin by its device name as hda_pin_device_name says it
+	 * ("line-out", "line-in", ...), and/or a node id (the pin or the
 	 * converter); NULL and 0: the first path of the direction. */
 	const char *pin;
 	uint8_t node;

@@ -181,7 +181,7 @@ static const char *limit_text(unsigned limits)
 	return "";
 }
 
-int hsd_sizing_describe(const hsd_sizing *s, char *buf, unsigned len)
+int hsd_sizing_describe(const hsd_sizing *s, char *buf, size_t len)
 {
 	return snprintf(buf, len,
 			"latency %u.%03u ms (requested %u ms%s): buffer %u B in "

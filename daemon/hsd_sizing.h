@@ -24,6 +24,7 @@
 #define HSD_SIZING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hda/hda.h"
@@ -107,7 +108,7 @@ uint32_t hsd_frame_bytes(const hda_stream_format *format);
 /* One line for the log and the client, e.g. "latency 2.000 ms (requested
  * 1 ms, raised to the FIFO plus one granule): buffer 384 B in 3 periods of
  * 32 frames, FIFO 256 B".  Returns what snprintf returns. */
-int hsd_sizing_describe(const hsd_sizing *s, char *buf, unsigned len);
+int hsd_sizing_describe(const hsd_sizing *s, char *buf, size_t len);
 
 #ifdef __cplusplus
 }
