@@ -17,8 +17,10 @@
  * stream's frame size, is a render client within its credit).  Those are
  * the session's (PROTOCOL.md, "Who checks what").
  *
- * Thread rule: none of these routines keeps global state; a parser belongs
- * to one thread at a time.
+ * Thread rule [any]: no routine keeps global state; a parser belongs to one
+ * thread at a time.  The encoders allocate nothing, take no lock and make
+ * no system call, so the audio thread may use them (hsp_encode_audio_head
+ * above all); the decoder and the parser format a reason text on failure.
  */
 #ifndef HSP_WIRE_H
 #define HSP_WIRE_H
@@ -142,8 +144,9 @@ typedef enum hsp_err {
 	HSP_ERR_NO_SPACE = 0x1FF,
 } hsp_err;
 
-/* "HDA_STATUS_BUSY"-style name of a code ("HSP_ERR_BUSY", or the
- * hda_status_str name for 1..9); "HSP_ERR_UNKNOWN" for others.  Never NULL. */
+/* The name of a code or of its negation: "HSP_ERR_BUSY", the hda_status_str
+ * name for 1..9 ("HDA_STATUS_INSUFFICIENT_RESOURCES"), "HSP_ERR_UNKNOWN" for
+ * a code version 1 lacks.  Never NULL. */
 const char *hsp_err_name(int code);
 /* Message type name ("OPEN", ...), or NULL for a type version 1 lacks. */
 const char *hsp_type_name(uint16_t type);
@@ -306,7 +309,11 @@ long hsp_check_header(const void *header, hsp_peer from, uint16_t *type,
  * hda_format_to_converter)?  Bytes per frame in memory, or 0 when not. */
 uint32_t hsp_format_frame_bytes(const hsp_format *f);
 
-/* ---- The incremental parser ------------------------------------------------ */
+/* ---- The incremental parser ------------------------------------------------
+ *
+ * About 64 KiB, one whole message: embed it in the connection's state or
+ * allocate it once per connection, never per message.
+ */
 
 typedef struct hsp_parser {
 	hsp_peer from;

@@ -303,7 +303,8 @@ static size_t raw(uint8_t *buf, uint16_t type, uint16_t flags, uint32_t len,
 	put_le(buf, type, 2);
 	put_le(buf + 2, flags, 2);
 	put_le(buf + 4, len, 4);
-	memcpy(buf + HSP_HEADER_SIZE, body, body_len);
+	if (body_len)
+		memcpy(buf + HSP_HEADER_SIZE, body, body_len);
 	return HSP_HEADER_SIZE + body_len;
 }
 
@@ -567,7 +568,7 @@ static unsigned fuzz_one(hsp_parser *p, const uint8_t *data, size_t len,
 
 static void test_robustness(void **state)
 {
-	enum { ROUNDS = 3000 };
+	enum { ROUNDS = 20000 };
 	uint64_t seed = 0x243F6A8885A308D3ull; /* fixed: the run is repeatable */
 	hsp_parser *p = test_malloc(sizeof(*p));
 	sample_stream *s = test_malloc(sizeof(*s));

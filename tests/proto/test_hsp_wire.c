@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -239,6 +240,67 @@ static void test_protocol_examples(void **state)
 	}
 }
 
+/* The hex dumps of PROTOCOL.md are these arrays, in this order: a change
+ * to the document's bytes fails here until the code agrees. */
+static void test_document_dumps(void **state)
+{
+	static const struct { const uint8_t *b; size_t n; } want[] = {
+		{ex_hello, sizeof(ex_hello)}, {ex_hello_ack, sizeof(ex_hello_ack)},
+		{ex_open, sizeof(ex_open)}, {ex_opened, sizeof(ex_opened)},
+		{ex_start, sizeof(ex_start)}, {ex_audio, sizeof(ex_audio)},
+		{ex_credit, sizeof(ex_credit)}, {ex_position, sizeof(ex_position)},
+		{ex_error, sizeof(ex_error)}, {ex_keepalive, sizeof(ex_keepalive)},
+	};
+	const char *path = getenv("HSP_PROTOCOL_MD");
+	char line[512];
+	uint8_t block[256];
+	size_t n = 0, found = 0;
+	bool in = false, hex = false;
+	FILE *f;
+
+	assert_non_null(path);
+	f = fopen(path, "re");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "```", 3)) {
+			if (in && hex && n) {
+				if (found >= sizeof(want) / sizeof(want[0]))
+					fail_msg("more dumps than examples");
+				if (n != want[found].n ||
+				    memcmp(block, want[found].b, n))
+					fail_msg("dump %zu of PROTOCOL.md differs "
+						 "from the test's bytes", found + 1);
+				found++;
+			}
+			in = !in;
+			hex = true;
+			n = 0;
+			continue;
+		}
+		if (!in || !hex)
+			continue;
+		for (char *c = line; *c && *c != '\n';) {
+			unsigned v;
+			int len;
+
+			if (*c == ' ') {
+				c++;
+			} else if (sscanf(c, "%2x%n", &v, &len) == 1 && len == 2 &&
+				   (c[2] == ' ' || c[2] == '\n' || !c[2]) &&
+				   n < sizeof(block)) {
+				block[n++] = (uint8_t)v;
+				c += 2;
+			} else {
+				hex = false; /* not a dump: a diagram or code */
+				break;
+			}
+		}
+	}
+	fclose(f);
+	assert_int_equal(found, sizeof(want) / sizeof(want[0]));
+}
+
 /* The arithmetic of PROTOCOL.md's timing example, from the decoded report. */
 static void test_timing_example(void **state)
 {
@@ -338,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_audio_head),
 		cmocka_unit_test(test_no_overflow),
 		cmocka_unit_test(test_protocol_examples),
+		cmocka_unit_test(test_document_dumps),
 		cmocka_unit_test(test_timing_example),
 		cmocka_unit_test(test_hda_status_codes),
 		cmocka_unit_test(test_err_names),
