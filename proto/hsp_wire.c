@@ -338,6 +338,10 @@ static int encode(void *buf, size_t cap, const hsp_msg *msg, bool payload)
 {
 	int rc = hsp__validate(msg, NULL);
 
+	/* Only an encoder is handed a payload pointer that could be NULL;
+	 * a decoded one points into the frame. */
+	if (!rc && payload && msg->type == HSP_AUDIO && !msg->u.audio.payload)
+		rc = -HSP_ERR_BAD_MESSAGE;
 	return rc ? rc : hsp__encode_unchecked(buf, cap, msg, payload);
 }
 
@@ -387,6 +391,7 @@ int hsp_encode_audio_head(void *buf, size_t cap, const hsp_audio *m)
 int hsp_decode(const void *frame, size_t len, hsp_peer from, hsp_msg *msg,
 	       char *reason)
 {
+	/* A reading cursor never writes through p. */
 	cursor c = {.p = (uint8_t *)frame, .off = HSP_HEADER_SIZE};
 	const hsp_desc *d;
 	uint16_t type;

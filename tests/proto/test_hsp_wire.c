@@ -100,6 +100,10 @@ static void test_audio_head(void **state)
 	assert_memory_equal(whole, head, (size_t)h);
 	assert_int_equal(hsp_encode_audio_head(head, (size_t)h - 1, &m.u.audio),
 			 -HSP_ERR_NO_SPACE);
+	/* The head needs no payload; the whole message does. */
+	m.u.audio.payload = NULL;
+	assert_int_equal(hsp_encode_audio_head(head, sizeof(head), &m.u.audio), h);
+	assert_int_equal(hsp_encode(whole, sizeof(whole), &m), -HSP_ERR_BAD_MESSAGE);
 }
 
 /* A buffer one byte short: -HSP_ERR_NO_SPACE and not a byte written. */
