@@ -467,14 +467,16 @@ int hsc__pump(hsc_client *c, int64_t deadline)
 	return late ? -ETIMEDOUT : 0;
 }
 
-int hsc__transact(hsc_client *c, const hsp_msg *m, uint32_t *tag,
-		  int64_t deadline)
+int hsc__transact(hsc_client *c, hsp_msg *m, int64_t deadline)
 {
 	int rc;
 
 	if (++c->next_tag == 0)
 		c->next_tag = 1;
-	*tag = c->next_tag;
+	if (m->type == HSP_OPEN)
+		m->u.open.tag = c->next_tag;
+	else
+		m->u.request.tag = c->next_tag;
 	c->wait = (hsc_wait){.tag = c->next_tag, .type = m->type};
 	rc = hsc__send(c, m, deadline);
 	while (!rc && !c->wait.done)

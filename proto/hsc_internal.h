@@ -79,9 +79,9 @@ int hsc__send_audio(hsc_client *c, const hsp_audio *a, int64_t deadline,
  * the deadline passed, or another negative value. */
 int hsc__pump(hsc_client *c, int64_t deadline);
 
-/* Send a request with a fresh tag and wait for its answer. */
-int hsc__transact(hsc_client *c, const hsp_msg *m, uint32_t *tag,
-		  int64_t deadline);
+/* Send a request (OPEN or one of hsp_request's) with a fresh tag, which
+ * it writes into m, and wait for its answer. */
+int hsc__transact(hsc_client *c, hsp_msg *m, int64_t deadline);
 
 hsc_slot *hsc__slot(hsc_client *c, uint32_t id);
 /* The slot of an id for a call: NULL with c->err set and *rc when it is

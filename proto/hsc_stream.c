@@ -54,7 +54,6 @@ int hsc_open(hsc_client *c, const hsc_open_args *a, hsc_stream_info *info)
 	hsp_msg m = {.type = HSP_OPEN};
 	hsc_slot *s = NULL;
 	const hsp_opened *o = &c->wait.ans.opened;
-	uint32_t tag;
 	int rc;
 
 	for (size_t i = 0; !s && i < HSC_STREAMS_MAX; i++)
@@ -79,7 +78,7 @@ int hsc_open(hsc_client *c, const hsc_open_args *a, hsc_stream_info *info)
 	if (strlen(a->name) >= sizeof(m.u.open.name))
 		return hsc__fail(c, -EINVAL, 0, "stream name '%s' is too long", a->name);
 	strcpy(m.u.open.name, a->name);
-	rc = hsc__transact(c, &m, &tag, hsc__deadline(c, -1));
+	rc = hsc__transact(c, &m, hsc__deadline(c, -1));
 	if (rc) {
 		if (hsc_is_proto(rc) && c->err.remote) {
 			hsc_error remote = c->err;
@@ -115,7 +114,6 @@ int hsc_request(hsc_client *c, uint32_t stream, uint16_t type, int timeout_ms)
 {
 	hsp_msg m = {.type = type};
 	hsc_slot *s;
-	uint32_t tag;
 	int rc;
 
 	if (type < HSP_START || type > HSP_CLOSE)
@@ -132,7 +130,7 @@ int hsc_request(hsc_client *c, uint32_t stream, uint16_t type, int timeout_ms)
 		return rc;
 	}
 	m.u.request = (hsp_request){.stream = stream};
-	rc = hsc__transact(c, &m, &tag, hsc__deadline(c, timeout_ms));
+	rc = hsc__transact(c, &m, hsc__deadline(c, timeout_ms));
 	if (type == HSP_CLOSE)
 		hsc__free_slot(s);
 	return rc;
@@ -310,13 +308,12 @@ int hsc_position(hsc_client *c, uint32_t stream, hsp_position *pos,
 		 int timeout_ms)
 {
 	hsp_msg m = {.type = HSP_POSITION_REQUEST};
-	uint32_t tag;
 	int rc;
 
 	if (!hsc__usable_slot(c, stream, &rc))
 		return rc;
 	m.u.request = (hsp_request){.stream = stream};
-	rc = hsc__transact(c, &m, &tag, hsc__deadline(c, timeout_ms));
+	rc = hsc__transact(c, &m, hsc__deadline(c, timeout_ms));
 	if (!rc)
 		*pos = c->wait.ans.position;
 	return rc;
