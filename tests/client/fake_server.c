@@ -177,7 +177,7 @@ static void send_capture(fake_server *f)
 		index += n;
 		sent += n;
 		f->result.frames = sent;
-		atomic_store(&f->sent_frames, sent);
+		atomic_store(&f->progress, sent);
 	}
 	if (p->truncated_tail) {
 		uint8_t head[HSP_HEADER_SIZE + HSP_AUDIO_FIXED];
@@ -213,6 +213,7 @@ static void on_audio(fake_server *f, const hsp_audio *a)
 	memcpy(r->audio + r->audio_len, a->payload, a->payload_len);
 	r->audio_len += a->payload_len;
 	r->frames += a->frames;
+	atomic_store(&f->progress, r->frames);
 	if (f->plan.close_after_frames && r->frames >= f->plan.close_after_frames) {
 		shutdown(f->fd, SHUT_RDWR);
 		return;

@@ -80,7 +80,7 @@ typedef struct fake_server {
 	fake_result result;
 	hsp_parser *parser;
 	atomic_bool started;     /* capture: the START was answered */
-	atomic_uint_fast64_t sent_frames; /* capture: frames sent so far */
+	atomic_uint_fast64_t progress; /* frames sent (capture) or received (render) */
 	atomic_bool keepalive_seen;
 } fake_server;
 
