@@ -121,11 +121,11 @@ int hsc_request(hsc_client *c, uint32_t stream, uint16_t type, int timeout_ms)
 				 type);
 	s = hsc__usable_slot(c, stream, &rc);
 	if (!s) {
-		/* The server closed it already: forgetting it is all a CLOSE
-		 * has left to do. */
-		if (type == HSP_CLOSE && hsc__slot(c, stream) && !c->dead) {
+		/* The server closed it already (or the connection is gone):
+		 * forgetting it is all a CLOSE has left to do. */
+		if (type == HSP_CLOSE && hsc__slot(c, stream)) {
 			hsc__free_slot(hsc__slot(c, stream));
-			return 0;
+			return c->dead;
 		}
 		return rc;
 	}

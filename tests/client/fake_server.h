@@ -48,7 +48,8 @@ typedef struct fake_plan {
 	/* Capture: after START's ACK, send capture_frames frames of the
 	 * pattern in messages of chunk sizes (cycled), starting at index
 	 * capture_start, skipping gap_len indexes at gap_at (a count of
-	 * frames sent); then truncated_tail: half a message, and close. */
+	 * frames sent, at a message boundary); then truncated_tail: half a
+	 * message, and close. */
 	uint64_t capture_frames;
 	const uint32_t *chunks;
 	size_t n_chunks;

@@ -289,17 +289,22 @@ static void test_play_mono(void **state)
 {
 	fake_plan p = render_plan();
 	char addr[64], in[128];
-	const char *args[] = {"play", in, "--server", addr, NULL};
+	const char *args[] = {"play", in, "--server", addr, "--latency", "2", NULL};
 	fake_server *f;
 	const int16_t *s;
 	child ch;
 
+	p.adjusted = true; /* the fake answers 160 frames, 3.333 ms */
 	path_in_tmp(in, sizeof(in), "in.wav");
 	write_wav(in, 48000, 1, 4000, ramp);
 	f = start_fake(&p, addr, sizeof(addr));
 	run(&ch, args);
 	join_fake(f);
 	assert_int_equal(ch.status, 0);
+	assert_string_equal(ch.err,
+			    "hdastream: stream playback: latency 3.333 ms, not the 2.000 ms asked for\n");
+	assert_int_equal(f->result.open.flags, HSP_OPEN_LATENCY);
+	assert_int_equal(f->result.open.latency_us, 2000);
 	assert_int_equal(f->result.frames, 4000);
 	s = (const int16_t *)f->result.audio;
 	for (uint32_t i = 0; i < 4000; i++) {
@@ -461,6 +466,45 @@ static void test_record_interrupted(void **state)
 	check_recording(out, SF_FORMAT_WAV, 4800, 0);
 	assert_int_equal(f->result.requests[HSP_STOP], 1);
 	assert_int_equal(f->result.requests[HSP_CLOSE], 1);
+	fake_free(f);
+}
+
+static void test_record_gap(void **state)
+{
+	fake_plan p = render_plan();
+	char addr[64], out[128];
+	const char *args[] = {"record", "--stream", "loopback", out, "--duration", "0.05",
+			      "--server", addr, NULL};
+	SF_INFO info = {0};
+	int16_t buf[2 * 2400];
+	fake_server *f;
+	SNDFILE *sf;
+	child ch;
+
+	/* 960 frames (two messages), 200 the client does not get, then
+	 * more. */
+	p.direction = HSP_DIR_CAPTURE;
+	p.capture_frames = 3000;
+	p.gap_at = 960;
+	p.gap_len = 200;
+	path_in_tmp(out, sizeof(out), "out.wav");
+	f = start_fake(&p, addr, sizeof(addr));
+	run(&ch, args);
+	join_fake(f);
+	assert_int_equal(ch.status, 0);
+	assert_non_null(strstr(ch.out, ": 2400 frames (0.050 s) from stream loopback at 48000 Hz; 200 frames dropped\n"));
+	/* The file keeps the stream's timeline: the gap is silence. */
+	sf = sf_open(out, SFM_READ, &info);
+	assert_non_null(sf);
+	assert_int_equal(info.frames, 2400);
+	assert_int_equal(sf_readf_short(sf, buf, 2400), 2400);
+	sf_close(sf);
+	for (uint64_t i = 0; i < 2400; i++) {
+		bool gap = i >= 960 && i < 1160;
+
+		assert_int_equal(buf[2 * i], gap ? 0 : fake_sample(i, 0));
+		assert_int_equal(buf[2 * i + 1], gap ? 0 : fake_sample(i, 1));
+	}
 	fake_free(f);
 }
 
@@ -629,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_record_wav),
 		cmocka_unit_test(test_record_flac),
 		cmocka_unit_test(test_record_interrupted),
+		cmocka_unit_test(test_record_gap),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_status_busy),
 		cmocka_unit_test(test_help_version),

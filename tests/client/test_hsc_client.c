@@ -439,6 +439,9 @@ static void test_disconnect_mid_stream(void **state)
 	assert_true(hsc_last_error(c)->fatal);
 	assert_non_null(strstr(hsc_last_error(c)->text, "127.0.0.1"));
 	assert_int_equal(hsc_request(c, id, HSP_STOP, -1), rc);
+	/* CLOSE forgets the id all the same. */
+	assert_int_equal(hsc_request(c, id, HSP_CLOSE, -1), rc);
+	assert_int_equal(hsc_credit(c, id), 0);
 	finish(c, f);
 	free(data);
 	fake_free(f);
