@@ -25,7 +25,9 @@
  *   - a negated errno for a local failure: -ETIMEDOUT (the bound passed),
  *     -EINTR (a signal arrived while waiting: the call is abandoned and an
  *     answer that comes later is ignored), -ECONNREFUSED, -ECONNRESET (the
- *     server closed the connection), -EINVAL (a bad argument), -ENOMEM,
+ *     server closed the connection), -EINVAL (a bad argument, such as a
+ *     message the protocol forbids: a stream name with a space, a latency
+ *     out of range; nothing is sent), -ENOMEM,
  *     -ENOSPC (too many streams on one connection), -EBADF (a stream id not
  *     open here) ...;
  *   - HSC_E_PROTO(code) for a protocol code (an hsp_err, PROTOCOL.md

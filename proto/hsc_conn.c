@@ -235,11 +235,12 @@ int hsc__send(hsc_client *c, const hsp_msg *m, int64_t deadline)
 
 	if (rc)
 		return rc;
+	/* The encoder refuses what the server would have to refuse: that is
+	 * a bad argument of the caller's, and nothing is sent. */
 	n = hsp_encode(c->out, sizeof(c->out), m);
 	if (n < 0)
-		return hsc__fail(c, HSC_E_PROTO(-n), 0,
-				 "cannot encode %s: %s", hsp_type_name(m->type),
-				 hsp_err_name(n));
+		return hsc__fail(c, -EINVAL, 0, "%s refused by the protocol's rules: %s",
+				 hsp_type_name(m->type), hsp_err_name(n));
 	c->out_len = (size_t)n;
 	return flush(c, deadline);
 }
@@ -254,8 +255,8 @@ int hsc__send_audio(hsc_client *c, const hsp_audio *a, int64_t deadline,
 		return rc;
 	n = hsp_encode_audio(c->out, sizeof(c->out), a);
 	if (n < 0)
-		return hsc__fail(c, HSC_E_PROTO(-n), a->stream,
-				 "cannot encode AUDIO: %s", hsp_err_name(n));
+		return hsc__fail(c, -EINVAL, a->stream,
+				 "AUDIO refused by the protocol's rules: %s", hsp_err_name(n));
 	c->out_len = (size_t)n;
 	*queued = true;
 	return flush(c, deadline);

@@ -14,7 +14,7 @@
 
 #include "fake_server.h"
 
-static int64_t now_ms(void)
+int64_t fake_now_ms(void)
 {
 	struct timespec ts;
 
@@ -74,7 +74,7 @@ static int get(fake_server *f, hsp_msg *m, int timeout_ms)
 {
 	static _Thread_local uint8_t buf[4096];
 	static _Thread_local size_t len, off;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = fake_now_ms() + timeout_ms;
 
 	for (;;) {
 		while (off < len) {
@@ -91,7 +91,7 @@ static int get(fake_server *f, hsp_msg *m, int timeout_ms)
 				return 1;
 		}
 		struct pollfd p = {.fd = f->fd, .events = POLLIN};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - fake_now_ms();
 		ssize_t n;
 
 		if (left < 0 || poll(&p, 1, (int)left) == 0)
@@ -260,13 +260,13 @@ static void opened(fake_server *f, const hsp_msg *req)
 static void serve(fake_server *f)
 {
 	const fake_plan *p = &f->plan;
-	int64_t last = now_ms();
+	int64_t last = fake_now_ms();
 	bool open_failed = false;
 	hsp_msg m;
 	int rc;
 
 	while ((rc = get(f, &m, FAKE_WAIT_MS)) == 1) {
-		int64_t t = now_ms();
+		int64_t t = fake_now_ms();
 
 		if (m.type < 0x20)
 			f->result.requests[m.type]++;
@@ -434,4 +434,20 @@ void fake_free(fake_server *f)
 void fake_address(const fake_server *f, char *buf, size_t len)
 {
 	snprintf(buf, len, f->plan.ipv6 ? "[::1]:%u" : "127.0.0.1:%u", f->port);
+}
+
+uint16_t fake_unused_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint16_t port = 0;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, len) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
 }

@@ -95,6 +95,11 @@ void fake_free(fake_server *f);
 /* "127.0.0.1:PORT" or "[::1]:PORT". */
 void fake_address(const fake_server *f, char *buf, size_t len);
 
+/* CLOCK_MONOTONIC in ms. */
+int64_t fake_now_ms(void);
+/* A loopback TCP port that was just bound and closed: nobody listens. */
+uint16_t fake_unused_port(void);
+
 /* The pattern of capture frame i, sample s (16-bit stereo or anything):
  * a value that differs for every frame and channel. */
 int16_t fake_sample(uint64_t frame, unsigned channel);

@@ -16,11 +16,9 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -29,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,14 +39,6 @@
 extern char **environ;
 
 static char tmpdir[64];
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void path_in_tmp(char *buf, size_t len, const char *name)
 {
@@ -131,7 +120,7 @@ static void slurp(const char *name, char *buf, size_t len)
  * test fails). */
 static void finish_child(child *ch, bool read_files)
 {
-	int64_t t0 = now_ms();
+	int64_t t0 = fake_now_ms();
 	int st;
 
 	for (;;) {
@@ -140,7 +129,7 @@ static void finish_child(child *ch, bool read_files)
 
 		if (r == ch->pid)
 			break;
-		if (now_ms() - t0 > CHILD_WAIT_MS) {
+		if (fake_now_ms() - t0 > CHILD_WAIT_MS) {
 			kill(ch->pid, SIGKILL);
 			waitpid(ch->pid, &st, 0);
 			fail_msg("hdastream did not exit within %d ms", CHILD_WAIT_MS);
@@ -351,8 +340,8 @@ static void test_play_interrupted(void **state)
 	write_wav(in, 48000, 2, 48000, fake_sample);
 	f = start_fake(&p, addr, sizeof(addr));
 	start(&ch, args, -1);
-	t0 = now_ms();
-	while (atomic_load(&f->progress) < p.window && now_ms() - t0 < CHILD_WAIT_MS) {
+	t0 = fake_now_ms();
+	while (atomic_load(&f->progress) < p.window && fake_now_ms() - t0 < CHILD_WAIT_MS) {
 		struct timespec d = {0, 5000000};
 
 		nanosleep(&d, NULL);
@@ -448,8 +437,8 @@ static void test_record_interrupted(void **state)
 	start(&ch, args, -1);
 	/* Once all of it is in the file (a 44-byte header and the data),
 	 * Ctrl-C. */
-	t0 = now_ms();
-	while ((stat(out, &st) || st.st_size < 44 + 4800 * 4) && now_ms() - t0 < CHILD_WAIT_MS) {
+	t0 = fake_now_ms();
+	while ((stat(out, &st) || st.st_size < 44 + 4800 * 4) && fake_now_ms() - t0 < CHILD_WAIT_MS) {
 		struct timespec d = {0, 5000000};
 
 		nanosleep(&d, NULL);
@@ -594,20 +583,14 @@ static void test_help_version(void **state)
 
 static void test_no_server(void **state)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
 	char addr[64], in[128], want[256];
 	const char *play[] = {"play", in, "--server", addr, NULL};
 	const char *status[] = {"status", "--server", addr, NULL};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint16_t port = fake_unused_port();
 	child ch;
 
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd); /* nobody listens there now */
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(a.sin_port));
+	assert_true(port != 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
 	path_in_tmp(in, sizeof(in), "in.wav");
 	write_wav(in, 48000, 2, 100, fake_sample);
 	snprintf(want, sizeof(want), "hdastream: cannot connect to %s: Connection refused\n",
@@ -638,7 +621,7 @@ static void test_progress_on_tty(void **state)
 	start(&ch, args, slave);
 	close(slave);
 	/* Read the terminal until the child closes it (bounded). */
-	for (int64_t t0 = now_ms(); now_ms() - t0 < CHILD_WAIT_MS && got < sizeof(text) - 1;) {
+	for (int64_t t0 = fake_now_ms(); fake_now_ms() - t0 < CHILD_WAIT_MS && got < sizeof(text) - 1;) {
 		struct pollfd pf = {.fd = master, .events = POLLIN};
 		ssize_t n;
 

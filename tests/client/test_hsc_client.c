@@ -15,10 +15,7 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +27,6 @@
 #include "hsd_config.h"
 
 static const hsp_format fmt48 = {48000, 16, 16, 2};
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static fake_plan render_plan(uint32_t window)
 {
@@ -179,13 +168,13 @@ static void test_large_write(void **state)
 static void test_slow_credit(void **state)
 {
 	fake_plan p = render_plan(64);
-	int64_t t0 = now_ms();
+	int64_t t0 = fake_now_ms();
 
 	p.credit_delay_ms = 20;
 	render_through(p, 640);
 	/* Nine more windows needed nine CREDITs, each 20 ms late: the client
 	 * waited for them rather than sending ahead. */
-	assert_true(now_ms() - t0 >= 9 * 20);
+	assert_true(fake_now_ms() - t0 >= 9 * 20);
 }
 
 static void test_no_credit_times_out(void **state)
@@ -205,15 +194,15 @@ static void test_no_credit_times_out(void **state)
 	c = connect_to(f, 5000);
 	id = open_stream(c, "playback", &si);
 	/* The window is taken, then the call waits its 300 ms for more. */
-	t0 = now_ms();
+	t0 = fake_now_ms();
 	assert_int_equal(hsc_write(c, id, data, 1000, 300), 100);
-	assert_true(now_ms() - t0 >= 300);
+	assert_true(fake_now_ms() - t0 >= 300);
 	assert_int_equal(hsc_credit(c, id), 0);
-	t0 = now_ms();
+	t0 = fake_now_ms();
 	rc = hsc_write(c, id, data + 200, 900, 300);
 	assert_int_equal(rc, -ETIMEDOUT);
-	assert_true(now_ms() - t0 >= 300);
-	assert_true(now_ms() - t0 < 300 + 3000);
+	assert_true(fake_now_ms() - t0 >= 300);
+	assert_true(fake_now_ms() - t0 < 300 + 3000);
 	assert_non_null(strstr(hsc_last_error(c)->text, "no credit"));
 	finish(c, f);
 	assert_false(f->result.over_credit);
@@ -237,15 +226,15 @@ static void test_silent_server(void **state)
 	assert_non_null(f);
 	c = connect_to(f, 250); /* the client's own bound */
 	id = open_stream(c, "playback", &si);
-	t0 = now_ms();
+	t0 = fake_now_ms();
 	assert_int_equal(hsc_request(c, id, HSP_START, -1), -ETIMEDOUT);
-	assert_true(now_ms() - t0 >= 250);
-	assert_true(now_ms() - t0 < 250 + 3000);
+	assert_true(fake_now_ms() - t0 >= 250);
+	assert_true(fake_now_ms() - t0 < 250 + 3000);
 	assert_string_equal(hsc_strerror(hsc_last_error(c)->rc), "ETIMEDOUT");
 	assert_non_null(strstr(hsc_last_error(c)->text, "no answer to START"));
-	t0 = now_ms();
+	t0 = fake_now_ms();
 	assert_int_equal(hsc_position(c, id, &pos, 100), -ETIMEDOUT);
-	assert_true(now_ms() - t0 >= 100);
+	assert_true(fake_now_ms() - t0 >= 100);
 	finish(c, f);
 	fake_free(f);
 }
@@ -278,6 +267,14 @@ static void test_open_error(void **state)
 	assert_non_null(strstr(e->text, "HSP_ERR_BUSY"));
 	/* Not fatal: the connection goes on. */
 	assert_int_equal(hsc_open(c, &a, &si), 0);
+	/* What the protocol forbids is refused before it is sent. */
+	a.name = "play back";
+	assert_int_equal(hsc_open(c, &a, &si), -EINVAL);
+	assert_non_null(strstr(hsc_last_error(c)->text, "OPEN refused by the protocol's rules: HSP_ERR_BAD_STRING"));
+	a.name = "playback";
+	a.latency_us = 999;
+	assert_int_equal(hsc_open(c, &a, &si), -EINVAL);
+	assert_false(hsc_last_error(c)->fatal);
 	finish(c, f);
 	assert_int_equal(f->result.requests[HSP_OPEN], 2);
 	fake_free(f);
@@ -539,8 +536,8 @@ static void test_keepalive(void **state)
 	c = connect_to(f, 5000);
 	assert_int_equal(hsc_server_idle_timeout_ms(c), 1000);
 	open_stream(c, "playback", &si);
-	t0 = now_ms();
-	while (!atomic_load(&f->keepalive_seen) && now_ms() - t0 < 10000)
+	t0 = fake_now_ms();
+	while (!atomic_load(&f->keepalive_seen) && fake_now_ms() - t0 < 10000)
 		assert_int_equal(hsc_service(c, 50), 0);
 	assert_true(atomic_load(&f->keepalive_seen));
 	finish(c, f);
@@ -568,19 +565,12 @@ static void test_ipv6(void **state)
 
 static void test_refused(void **state)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
 	hsc_client *c = (hsc_client *)&c;
 	char addr[64], why[256], want[128];
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint16_t port = fake_unused_port();
 
-	/* A port that was just bound and is closed now: nobody listens. */
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(a.sin_port));
+	assert_true(port != 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
 	assert_int_equal(hsc_connect(addr, NULL, &c, why, sizeof(why)), -ECONNREFUSED);
 	assert_null(c);
 	snprintf(want, sizeof(want), "cannot connect to %s: Connection refused", addr);
