@@ -281,6 +281,7 @@ static void retime(hsd_session *ss)
 static void release_open(hsd_sopen *o)
 {
 	hsd_stream *s = o->s;
+	hsd_session *ss = o->ss;
 
 	if (!o->used)
 		return;
@@ -295,7 +296,7 @@ static void release_open(hsd_sopen *o)
 		hsd_lqueue_destroy(o->lq);
 	}
 	memset(o, 0, sizeof(*o));
-	retime(o->ss);
+	retime(ss);
 }
 
 /* A pending DRAIN is answered before a STOP or CLOSE takes it away. */
