@@ -55,6 +55,7 @@ static void finish(hsd_daemon *d)
 	close_handle((uv_handle_t *)&d->wake);
 	close_handle((uv_handle_t *)&d->sigterm);
 	close_handle((uv_handle_t *)&d->sigint);
+	close_handle((uv_handle_t *)&d->sighup);
 	close_handle((uv_handle_t *)&d->watchdog);
 	close_handle((uv_handle_t *)&d->stop_timer);
 	if (d->stopping)
@@ -96,6 +97,13 @@ static void shutdown_now(hsd_daemon *d, const char *why)
 
 static void on_signal(uv_signal_t *s, int signum)
 {
+	if (signum == SIGHUP) {
+		/* Until reload is built, SIGHUP must not kill the daemon (its
+		 * default action) and must not pretend either. */
+		hsd_log(HSD_LOG_WARNING, "SIGHUP: reloading is not implemented yet; "
+					 "the config stays as it was");
+		return;
+	}
 	shutdown_now(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
@@ -141,9 +149,11 @@ int hsd_daemon_run(hsd_config *config, hda_bus *bus)
 	uv_async_init(&loop, &d->wake, on_wake);
 	uv_signal_init(&loop, &d->sigterm);
 	uv_signal_init(&loop, &d->sigint);
+	uv_signal_init(&loop, &d->sighup);
 	uv_timer_init(&loop, &d->watchdog);
 	uv_timer_init(&loop, &d->stop_timer);
-	d->wake.data = d->sigterm.data = d->sigint.data = d->stop_timer.data = d;
+	d->wake.data = d->sigterm.data = d->sigint.data = d->sighup.data = d;
+	d->stop_timer.data = d;
 	backend_needs(d, &ac.rt);
 	ac.wake = &d->wake;
 	if (hsd_audio_start(&ac, &d->audio)) {
@@ -160,6 +170,7 @@ int hsd_daemon_run(hsd_config *config, hda_bus *bus)
 	}
 	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	hsd_log(HSD_LOG_NOTICE, "serving on %s", d->listen_text);
 	hsd_notify_ready(d);
 	hsd_notify_watchdog_start(d);

@@ -12,7 +12,8 @@
  *   hsd_session.c  one client connection: the protocol
  *   hsd_notify.c   sd_notify: READY, STATUS, WATCHDOG, STOPPING
  *
- * Not here yet: SIGHUP reload (hsd_config_diff is ready for it).
+ * Not here yet: SIGHUP reload (hsd_config_diff is ready for it); SIGHUP
+ * is logged and ignored.
  */
 #ifndef HSD_DAEMON_H
 #define HSD_DAEMON_H
@@ -75,7 +76,7 @@ struct hsd_daemon {
 	bool stopping;
 	bool rt_logged;
 	uint64_t msgs_lost; /* the audio thread's, as last logged */
-	uv_signal_t sigterm, sigint;
+	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t watchdog, stop_timer;
 	uint64_t watchdog_usec;
 	int exit_code;

@@ -588,6 +588,8 @@ static void on_request(hsd_session *ss, uint16_t type, const hsp_request *m)
 			o->dropped += hsd_stream_stop(o->s);
 		o->state = HSP_STATE_IDLE;
 		send_ack(ss, m->tag, o->id, type);
+		if (render)
+			send_credit(o, true); /* the discarded frames' room */
 		return;
 	case HSP_DRAIN:
 		if (!render || o->state != HSP_STATE_RUNNING)

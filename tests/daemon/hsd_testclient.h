@@ -124,6 +124,9 @@ static inline bool tc_daemon_spawn(tc_daemon *d, char *const *argv)
 	if (d->pid == 0) {
 		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		/* Both to the log: the test's own stdout may be a pipe
+		 * that a leaked daemon would hold open. */
+		dup2(fd, 1);
 		dup2(fd, 2);
 		setenv("NOTIFY_SOCKET", d->notify_path, 1);
 		execvp(argv ? argv[0] : def[0], argv ? argv : def);
@@ -195,6 +198,8 @@ static inline void tc_daemon_cleanup(tc_daemon *d)
 {
 	char cmd[320];
 
+	if (!d->dir[0])
+		return; /* never prepared, or cleaned up already */
 	if (d->pid > 0 && !d->exited) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &d->status, 0);
@@ -203,11 +208,13 @@ static inline void tc_daemon_cleanup(tc_daemon *d)
 	if (d->notify_fd >= 0)
 		close(d->notify_fd);
 	d->notify_fd = -1;
+	d->pid = 0;
 	if (getenv("HSD_KEEP_TMP") == NULL && d->dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", d->dir);
 	}
+	d->dir[0] = '\0';
 }
 
 /* ---- The client ---------------------------------------------------------------- */

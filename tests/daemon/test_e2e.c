@@ -27,18 +27,21 @@
 #define PLAY_FRAMES 24000u   /* half a second of the test signal */
 #define MSG_FRAMES 480u
 
+/* Latencies and queues with room for a slow machine (a sanitizer build
+ * sharing two cores): an underrun would put silence into the signal. */
 #define CONFIG                                                                 \
 	"[daemon]\n"                                                           \
 	"controller = emu:lineout=wav:@DIR@/out.wav,linein=loopback\n"         \
 	"listen = 127.0.0.1:0\n"                                               \
 	"max_clients = 8\n"                                                    \
+	"client_queue_ms = 1000\n"                                             \
 	"[stream playback]\n"                                                  \
 	"direction = render\n"                                                 \
-	"latency_ms = 50\n"                                                    \
+	"latency_ms = 200\n"                                                   \
 	"pin = line-out\n"                                                     \
 	"[stream loopback]\n"                                                  \
 	"direction = capture\n"                                                \
-	"latency_ms = 20\n"                                                    \
+	"latency_ms = 50\n"                                                    \
 	"pin = line-in\n"
 
 static tc_daemon daemon_;
@@ -321,7 +324,7 @@ static void render_capture_loopback(void **state)
 	(void)state;
 	assert_int_equal(op.direction, HSP_DIR_RENDER);
 	assert_int_equal(op.format.rate, 48000);
-	assert_true(op.latency_frames >= 2400 - 1 && op.buffer_bytes > op.fifo_bytes);
+	assert_true(op.latency_frames >= 9600 - 1 && op.buffer_bytes > op.fifo_bytes);
 	listen_start(&a, 48000 * 10);
 	listen_start(&b, 48000 * 10);
 	play(p, &op, LEAD_FRAMES + PLAY_FRAMES);
@@ -506,18 +509,18 @@ static void sigterm_tells_clients_and_exits_0(void **state)
  * HDA_STATUS_INSUFFICIENT_RESOURCES by name, and the first plays on. */
 static void no_free_engine(void **state)
 {
-	tc_daemon d;
+	tc_daemon *d = &daemon_;
 	tc_client *a, *b;
 	hsp_msg m;
 
 	(void)state;
-	assert_true(tc_daemon_start(&d, "[daemon]\n"
+	assert_true(tc_daemon_start(d, "[daemon]\n"
 					"controller = emu:oss=1\n"
 					"listen = 127.0.0.1:0\n"
 					"[stream one]\ndirection = render\n"
 					"[stream two]\ndirection = render\n"));
-	a = tc_connect(d.port);
-	b = tc_connect(d.port);
+	a = tc_connect(d->port);
+	b = tc_connect(d->port);
 	assert_true(tc_hello(a) && tc_hello(b));
 	assert_true(tc_open(a, "one", HSP_DIR_RENDER, 0, &m));
 	assert_int_equal(m.type, HSP_OPENED);
@@ -527,7 +530,6 @@ static void no_free_engine(void **state)
 	assert_string_equal(hsp_err_name(m.u.error.code), "HDA_STATUS_INSUFFICIENT_RESOURCES");
 	tc_close(a);
 	tc_close(b);
-	tc_daemon_cleanup(&d);
 }
 
 /* Socket activation: systemd-socket-activate binds (it takes no port 0,
@@ -539,7 +541,7 @@ static void socket_activation(void **state)
 	socklen_t len = sizeof(sa);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	char addr[64], want[64];
-	tc_daemon d;
+	tc_daemon *d = &daemon_;
 	tc_client *c = NULL;
 	uint64_t deadline;
 
@@ -551,15 +553,15 @@ static void socket_activation(void **state)
 	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
 	close(s);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sa.sin_port));
-	assert_true(tc_daemon_prepare(&d, "[daemon]\nlisten = 127.0.0.1:1\n"
+	assert_true(tc_daemon_prepare(d, "[daemon]\nlisten = 127.0.0.1:1\n"
 					  "[stream s]\ndirection = render\n"));
 	{
 		char env[320];
 		char *argv[] = {"systemd-socket-activate", "-l", addr, "-E", env,
-				getenv("HDASTREAMD"), "--config", d.conf, NULL};
+				getenv("HDASTREAMD"), "--config", d->conf, NULL};
 
-		snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", d.notify_path);
-		assert_true(tc_daemon_spawn(&d, argv));
+		snprintf(env, sizeof(env), "NOTIFY_SOCKET=%.300s", d->notify_path);
+		assert_true(tc_daemon_spawn(d, argv));
 		/* The activator starts the daemon on the first connection. */
 		deadline = tc_now_ms() + TC_READY_MS;
 		while (!c && tc_now_ms() < deadline) {
@@ -569,12 +571,157 @@ static void socket_activation(void **state)
 		}
 	}
 	assert_non_null(c);
-	assert_true(tc_daemon_notified(&d, "READY=1", TC_READY_MS));
+	assert_true(tc_daemon_notified(d, "READY=1", TC_READY_MS));
 	snprintf(want, sizeof(want), "%s", addr);
-	assert_string_equal(d.listen, want);
+	assert_string_equal(d->listen, want);
 	assert_true(tc_hello(c));
 	tc_close(c);
-	tc_daemon_cleanup(&d);
+}
+
+/* A client that sends without waiting for credit is slowed through TCP,
+ * not dropped: every frame it sent plays, bit-exact, in order. */
+static void faster_than_credit_is_slowed(void **state)
+{
+	tc_client *c = client();
+	hsp_opened op = open_ok(c, "playback", 0);
+	uint64_t total = LEAD_FRAMES + 4 * 48000, credit = 0;
+	uint32_t tag = tc_request(c, HSP_START, op.stream);
+	SF_INFO info = {0};
+	SNDFILE *f;
+	int16_t *wav;
+	int64_t at;
+
+	(void)state;
+	expect_ack(c, tag, &credit);
+	/* Far past the window (the ring holds a second): the daemon stops
+	 * reading this connection until the frames fit. */
+	assert_true(total > op.window_frames * 2);
+	send_signal(c, op.stream, 0, total, UINT64_MAX);
+	tag = tc_request(c, HSP_DRAIN, op.stream);
+	expect_ack(c, tag, &credit);
+	assert_true(credit >= total); /* the credit caught up with it all */
+	tc_close(c);
+	kill(daemon_.pid, SIGTERM);
+	assert_true(tc_daemon_wait(&daemon_, TC_WAIT_MS));
+	f = sf_open(daemon_.wav, SFM_READ, &info);
+	assert_non_null(f);
+	wav = calloc((size_t)info.frames + 1, FRAME_BYTES);
+	assert_non_null(wav);
+	assert_int_equal(sf_readf_short(f, wav, info.frames), info.frames);
+	sf_close(f);
+	at = find_signal(wav, (uint64_t)info.frames);
+	assert_true(at >= 0);
+	assert_true((uint64_t)at + total - LEAD_FRAMES <= (uint64_t)info.frames);
+	check_signal(wav, (uint64_t)at, total - LEAD_FRAMES, "line-out WAV");
+	free(wav);
+}
+
+/* POSITION: periodic while running (tag 0), and on request (its tag),
+ * with the fields PROTOCOL.md defines. */
+static void positions(void **state)
+{
+	tc_client *c = client();
+	hsp_opened op = open_ok(c, "loopback", 20);
+	uint32_t tag = tc_request(c, HSP_START, op.stream);
+	hsp_position p[2];
+	hsp_msg m;
+	struct timespec rt;
+
+	(void)state;
+	expect_ack(c, tag, NULL);
+	for (int i = 0; i < 2; i++) {
+		do
+			assert_true(tc_expect(c, HSP_POSITION, &m, TC_WAIT_MS, NULL, NULL));
+		while (!m.u.position.mono_ns); /* no reading yet */
+		p[i] = m.u.position;
+		assert_int_equal(p[i].tag, 0);
+		assert_int_equal(p[i].stream, op.stream);
+		assert_int_equal(p[i].state, HSP_STATE_RUNNING);
+		assert_int_equal(p[i].fifo_bytes, op.fifo_bytes);
+		/* capture: what is in memory is behind the link by the FIFO */
+		assert_true(p[i].dma_frames <= p[i].link_frames);
+		assert_true(p[i].link_frames - p[i].dma_frames <= op.fifo_bytes / 4 + 1);
+	}
+	assert_true(p[1].link_frames > p[0].link_frames);
+	assert_true(p[1].mono_ns > p[0].mono_ns);
+	assert_true(p[1].wall_ticks > p[0].wall_ticks);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	assert_true(p[1].real_ns <= (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
+	assert_true(p[1].real_ns > (uint64_t)(rt.tv_sec - 60) * 1000000000u);
+	tag = tc_request(c, HSP_POSITION_REQUEST, op.stream);
+	do
+		assert_true(tc_expect(c, HSP_POSITION, &m, TC_WAIT_MS, NULL, NULL));
+	while (m.u.position.tag != tag);
+	assert_true(m.u.position.link_frames >= p[1].link_frames);
+	assert_int_equal(m.u.position.frames_dropped, 0);
+	tc_close(c);
+}
+
+/* A child of the daemon, from /proc (any of its threads may have started
+ * it): the QEMU that libhda runs. */
+static pid_t child_of(pid_t parent)
+{
+	char cmd[128], buf[64] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cat /proc/%d/task/*/children 2>/dev/null", parent);
+	f = popen(cmd, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	pclose(f);
+	return atoi(buf);
+}
+
+/* A libhda error on the audio thread reaches the stream's client as an
+ * ERROR naming it: QEMU killed under a playing stream is
+ * HDA_STATUS_DEVICE_NOT_READY, and the daemon serves on. */
+static void device_gone_reaches_client(void **state)
+{
+	tc_daemon *d = &daemon_;
+	tc_client *c;
+	hsp_opened op;
+	hsp_msg m;
+	uint64_t credit = 0;
+	pid_t qemu;
+	uint64_t deadline;
+
+	(void)state;
+	skip_without_qemu("qemu");
+	assert_true(tc_daemon_start(d, "[daemon]\n"
+					"controller = qemu:wav=@DIR@/q.wav\n"
+					"listen = 127.0.0.1:0\n"
+					"[stream playback]\ndirection = render\nlatency_ms = 50\n"));
+	c = tc_connect(d->port);
+	assert_true(tc_hello(c));
+	assert_true(tc_open(c, "playback", HSP_DIR_RENDER, 0, &m));
+	assert_int_equal(m.type, HSP_OPENED);
+	op = m.u.opened;
+	send_signal(c, op.stream, 0, op.window_frames, op.window_frames);
+	expect_ack(c, tc_request(c, HSP_START, op.stream), &credit);
+	qemu = child_of(d->pid);
+	assert_true(qemu > 0);
+	kill(qemu, SIGKILL);
+	deadline = tc_now_ms() + TC_WAIT_MS;
+	for (;;) {
+		assert_true(tc_now_ms() < deadline);
+		assert_int_equal(tc_recv(c, &m, TC_WAIT_MS), 1);
+		if (m.type == HSP_ERROR)
+			break;
+	}
+	print_message("ERROR %s: %s\n", hsp_err_name(m.u.error.code), m.u.error.text);
+	assert_int_equal(m.u.error.code, HSP_ERR_HDA_DEVICE_NOT_READY);
+	assert_int_equal(m.u.error.stream, op.stream);
+	assert_int_equal(m.u.error.fatal, 0);
+	/* The connection stays, and the id is gone. */
+	m.type = HSP_KEEPALIVE;
+	m.u.keepalive.token = 1;
+	assert_true(tc_send(c, &m));
+	assert_true(tc_request(c, HSP_START, op.stream) != 0);
+	assert_true(tc_expect(c, HSP_ERROR, &m, TC_WAIT_MS, NULL, NULL));
+	assert_int_equal(m.u.error.code, HSP_ERR_UNKNOWN_STREAM);
+	tc_close(c);
 }
 
 int main(void)
@@ -588,8 +735,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(sigterm_tells_clients_and_exits_0, setup,
 						teardown),
-		cmocka_unit_test(no_free_engine),
-		cmocka_unit_test(socket_activation),
+		cmocka_unit_test_setup_teardown(faster_than_credit_is_slowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(positions, setup, teardown),
+		/* These start their own daemon; the teardown reaps it. */
+		cmocka_unit_test_teardown(no_free_engine, teardown),
+		cmocka_unit_test_teardown(device_gone_reaches_client, teardown),
+		cmocka_unit_test_teardown(socket_activation, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
