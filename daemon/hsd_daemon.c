@@ -18,11 +18,6 @@
 #define SHUTDOWN_GRACE_MS 300
 #define STACK_PREFAULT (64 * 1024)
 
-bool hsd_daemon_stopping(const hsd_daemon *d)
-{
-	return d->stopping;
-}
-
 static void on_wake(uv_async_t *h)
 {
 	hsd_daemon *d = h->data;

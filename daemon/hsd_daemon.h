@@ -106,9 +106,7 @@ hda_status hsd_stream_pause(hsd_stream *s);
 /* Take back, Stop and Reset: render frames queued are discarded and
  * their count returned. */
 uint64_t hsd_stream_stop(hsd_stream *s);
-/* What the ring can still take (render), and the credit limit: the
- * client may send frames below it. */
-uint64_t hsd_stream_ring_room(const hsd_stream *s);
+/* Render: the credit limit: the client may send frames below it. */
 uint64_t hsd_stream_credit_limit(const hsd_stream *s);
 /* Copy frames into the render ring; returns how many fit. */
 uint64_t hsd_stream_ring_write(hsd_stream *s, const uint8_t *data, uint64_t frames);
@@ -149,7 +147,8 @@ void hsd_server_stop(hsd_daemon *d);
 /* ---- hsd_notify.c ----------------------------------------------------------- */
 
 void hsd_notify_ready(hsd_daemon *d);
-void hsd_notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* STATUS=: the streams and how many clients are connected. */
+void hsd_notify_status(const hsd_daemon *d);
 void hsd_notify_stopping(hsd_daemon *d);
 /* Start the WATCHDOG=1 timer if systemd asks for one. */
 void hsd_notify_watchdog_start(hsd_daemon *d);
@@ -158,8 +157,6 @@ void hsd_notify_watchdog_start(hsd_daemon *d);
 
 /* Run until SIGTERM or SIGINT; the exit status. */
 int hsd_daemon_run(hsd_config *config, hda_bus *bus);
-/* Whether the daemon is shutting down (new work is refused). */
-bool hsd_daemon_stopping(const hsd_daemon *d);
 /* A session closed: when shutting down, finish once none is left. */
 void hsd_daemon_session_gone(hsd_daemon *d);
 

@@ -7,8 +7,6 @@
  * loop timer at half of WatchdogSec, so a stuck loop is restarted;
  * STOPPING=1 on shutdown.  Without NOTIFY_SOCKET every call does nothing.
  */
-#include <stdarg.h>
-#include <stdio.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -21,15 +19,12 @@ void hsd_notify_ready(hsd_daemon *d)
 		   d->nstreams, d->nstreams == 1 ? "" : "s", d->listen_text, d->listen_text);
 }
 
-void hsd_notify_status(const char *fmt, ...)
+void hsd_notify_status(const hsd_daemon *d)
 {
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sd_notifyf(0, "STATUS=%s", buf);
+	if (!d->stopping)
+		sd_notifyf(0, "STATUS=serving %u stream%s on %s; %u client%s", d->nstreams,
+			   d->nstreams == 1 ? "" : "s", d->listen_text, d->nclients,
+			   d->nclients == 1 ? "" : "s");
 }
 
 void hsd_notify_stopping(hsd_daemon *d)

@@ -241,11 +241,6 @@ uint64_t hsd_stream_stop(hsd_stream *s)
 	return dropped;
 }
 
-uint64_t hsd_stream_ring_room(const hsd_stream *s)
-{
-	return hsd_ring_capacity(s->a->ring) - hsd_ring_fill(s->a->ring);
-}
-
 uint64_t hsd_stream_credit_limit(const hsd_stream *s)
 {
 	return hsd_ring_read_index(s->a->ring) + hsd_ring_capacity(s->a->ring);

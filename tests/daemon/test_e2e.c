@@ -28,20 +28,22 @@
 #define MSG_FRAMES 480u
 
 /* Latencies and queues with room for a slow machine (a sanitizer build
- * sharing two cores): an underrun would put silence into the signal. */
+ * sharing two cores): an audio thread late by more than the latency would
+ * put silence into the signal (measured: 200 ms was not always enough
+ * under ThreadSanitizer). */
 #define CONFIG                                                                 \
 	"[daemon]\n"                                                           \
 	"controller = emu:lineout=wav:@DIR@/out.wav,linein=loopback\n"         \
 	"listen = 127.0.0.1:0\n"                                               \
 	"max_clients = 8\n"                                                    \
-	"client_queue_ms = 1000\n"                                             \
+	"client_queue_ms = 2000\n"                                             \
 	"[stream playback]\n"                                                  \
 	"direction = render\n"                                                 \
-	"latency_ms = 200\n"                                                   \
+	"latency_ms = 1000\n"                                                  \
 	"pin = line-out\n"                                                     \
 	"[stream loopback]\n"                                                  \
 	"direction = capture\n"                                                \
-	"latency_ms = 50\n"                                                    \
+	"latency_ms = 200\n"                                                   \
 	"pin = line-in\n"
 
 static tc_daemon daemon_;
@@ -304,6 +306,15 @@ static void ready_notified(void **state)
 	assert_non_null(strstr(daemon_.notify_seen, "STATUS=serving 2 streams on 127.0.0.1:"));
 	assert_true(!strncmp(daemon_.listen, "127.0.0.1:", 10));
 	assert_true(daemon_.port > 0 && daemon_.port < 65536);
+	/* STATUS= follows the clients. */
+	{
+		tc_client *c = client();
+
+		assert_true(tc_daemon_notified(&daemon_, "STATUS=serving 2 streams on 127.0.0.1:",
+					       TC_WAIT_MS));
+		assert_true(tc_daemon_notified(&daemon_, "; 1 client", TC_WAIT_MS));
+		tc_close(c);
+	}
 }
 
 /* The signal played into `playback` comes back bit-exact through the
@@ -324,7 +335,7 @@ static void render_capture_loopback(void **state)
 	(void)state;
 	assert_int_equal(op.direction, HSP_DIR_RENDER);
 	assert_int_equal(op.format.rate, 48000);
-	assert_true(op.latency_frames >= 9600 - 1 && op.buffer_bytes > op.fifo_bytes);
+	assert_true(op.latency_frames >= 48000 - 1 && op.buffer_bytes > op.fifo_bytes);
 	listen_start(&a, 48000 * 10);
 	listen_start(&b, 48000 * 10);
 	play(p, &op, LEAD_FRAMES + PLAY_FRAMES);
@@ -584,7 +595,7 @@ static void faster_than_credit_is_slowed(void **state)
 {
 	tc_client *c = client();
 	hsp_opened op = open_ok(c, "playback", 0);
-	uint64_t total = LEAD_FRAMES + 4 * 48000, credit = 0;
+	uint64_t total = LEAD_FRAMES + 6 * 48000, credit = 0;
 	uint32_t tag = tc_request(c, HSP_START, op.stream);
 	SF_INFO info = {0};
 	SNDFILE *f;
@@ -593,7 +604,7 @@ static void faster_than_credit_is_slowed(void **state)
 
 	(void)state;
 	expect_ack(c, tag, &credit);
-	/* Far past the window (the ring holds a second): the daemon stops
+	/* Far past the window (the ring holds two seconds): the daemon stops
 	 * reading this connection until the frames fit. */
 	assert_true(total > op.window_frames * 2);
 	send_signal(c, op.stream, 0, total, UINT64_MAX);
