@@ -735,6 +735,23 @@ static void device_gone_reaches_client(void **state)
 	tc_close(c);
 }
 
+/* Under a watchdog (WATCHDOG_USEC, as systemd sets it for WatchdogSec),
+ * WATCHDOG=1 comes from the loop, at half the interval. */
+static void watchdog_notified(void **state)
+{
+	tc_daemon *d = &daemon_;
+	int spawned;
+
+	(void)state;
+	assert_true(tc_daemon_prepare(d, CONFIG));
+	setenv("WATCHDOG_USEC", "200000", 1);
+	spawned = tc_daemon_spawn(d, NULL);
+	unsetenv("WATCHDOG_USEC");
+	assert_true(spawned);
+	assert_true(tc_daemon_notified(d, "READY=1", TC_READY_MS));
+	assert_true(tc_daemon_notified(d, "WATCHDOG=1", TC_WAIT_MS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,6 +769,7 @@ int main(void)
 		cmocka_unit_test_teardown(no_free_engine, teardown),
 		cmocka_unit_test_teardown(device_gone_reaches_client, teardown),
 		cmocka_unit_test_teardown(socket_activation, teardown),
+		cmocka_unit_test_teardown(watchdog_notified, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
