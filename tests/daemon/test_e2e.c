@@ -104,12 +104,14 @@ static void expect_ack(tc_client *c, uint32_t tag, uint64_t *credit)
 /* ---- A render client playing the test signal ------------------------------ */
 
 /* What a render client sends: LEAD_FRAMES of silence, then the test
- * signal from its frame 0.  The silence covers the step in which the
- * emulator's line-out starts: the loopback places that step's first
+ * signal from its frame 0.  The silence covers the device step in which
+ * the emulator's line-out starts: the loopback places that step's first
  * line-out frames at the start of the capture's step, so the capture
- * sees a gap there (libhda/emu, emu_codec_step_end), which falls in the
- * silence and not in the signal. */
-#define LEAD_FRAMES 2400u
+ * sees a gap after them (libhda/emu, emu_codec_step_end), which must fall
+ * in the silence and not in the signal.  A step is as long as the
+ * device thread was late, so the lead is a whole second: 50 ms was not
+ * always enough under ThreadSanitizer on a loaded machine. */
+#define LEAD_FRAMES 48000u
 
 static void client_frames(int16_t *pcm, uint64_t first, size_t n)
 {
