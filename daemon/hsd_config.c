@@ -46,11 +46,12 @@ enum {
 	DK_MAX_STREAMS,
 	DK_CLIENT_QUEUE_MS,
 	DK_LOG_LEVEL,
+	DK_REALTIME,
 	DK_COUNT
 };
 static const char *const daemon_keys[DK_COUNT] = {
 	"controller", "listen", "max_clients", "max_streams",
-	"client_queue_ms", "log_level",
+	"client_queue_ms", "log_level", "realtime",
 };
 
 enum {
@@ -260,6 +261,27 @@ static int begin_section(parse_state *st, const char *raw)
 		    "[%s]: unknown section (expected [daemon] or [stream NAME])", raw);
 }
 
+/* realtime = auto | off | 1..99 (a SCHED_FIFO priority). */
+static int parse_realtime(const char *v, int *out, char *why, size_t len)
+{
+	unsigned prio;
+
+	if (!strcmp(v, "auto")) {
+		*out = HSD_REALTIME_AUTO;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		*out = HSD_REALTIME_OFF;
+		return 0;
+	}
+	if (hsd_parse_uint(v, 1, 99, &prio, why, len) == 0) {
+		*out = (int)prio;
+		return 0;
+	}
+	snprintf(why, len, "expected auto, off or a SCHED_FIFO priority 1..99, got '%s'", v);
+	return -EINVAL;
+}
+
 static int set_daemon_key(parse_state *st, int key, const char *v, char *why,
 			  size_t len)
 {
@@ -277,8 +299,10 @@ static int set_daemon_key(parse_state *st, int key, const char *v, char *why,
 		return hsd_parse_uint(v, 1, HSD_STREAMS_MAX, &c->max_streams, why, len);
 	case DK_CLIENT_QUEUE_MS:
 		return hsd_parse_uint(v, 1, 10000, &c->client_queue_ms, why, len);
-	default:
+	case DK_LOG_LEVEL:
 		return hsd_parse_log_level(v, &c->log_level, why, len);
+	default:
+		return parse_realtime(v, &c->realtime, why, len);
 	}
 }
 
@@ -380,6 +404,7 @@ static void set_defaults(hsd_config *c, const char *name)
 	c->max_streams = 8;
 	c->client_queue_ms = 200;
 	c->log_level = HSD_LOG_DEFAULT;
+	c->realtime = HSD_REALTIME_AUTO;
 }
 
 static int parse(const char *name, FILE *f, hsd_config **out, char *err,

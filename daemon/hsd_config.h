@@ -43,11 +43,10 @@
  * stream holds one, so no config can use more streams than that. */
 #define HSD_STREAMS_MAX 30
 #define HSD_LISTEN_MAX 8
+#define HSD_REALTIME_AUTO (-1)
+#define HSD_REALTIME_OFF 0
 
-typedef enum hsd_direction {
-	HSD_RENDER,  /* client -> DMA buffer -> codec */
-	HSD_CAPTURE, /* codec -> DMA buffer -> every listener */
-} hsd_direction;
+#include "hsd_direction.h"
 
 typedef enum hsd_codec {
 	HSD_CODEC_PCM, /* raw frames in the stream's format */
@@ -103,6 +102,13 @@ typedef struct hsd_config {
 	unsigned max_streams;     /* [stream] sections allowed */
 	unsigned client_queue_ms; /* audio queued per client */
 	hsd_log_level log_level;
+	/* The audio thread's SCHED_FIFO priority: HSD_REALTIME_AUTO, _OFF or
+	 * 1..99.  auto is off on the emu and qemu controllers: their device
+	 * model runs as ordinary threads (the emulator's device thread, the
+	 * QEMU process) on the same few cores, and a real-time audio thread
+	 * that polls starves the very thread that moves the DMA and raises
+	 * its interrupts (measured on a 2-core machine). */
+	int realtime;
 	/* [stream NAME], in file order */
 	hsd_stream_config streams[HSD_STREAMS_MAX];
 	unsigned stream_count;

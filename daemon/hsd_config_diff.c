@@ -83,7 +83,8 @@ unsigned hsd_config_daemon_changes(const hsd_config *old,
 		changes |= HSD_DAEMON_LISTEN;
 	if (old->max_clients != new_config->max_clients ||
 	    old->max_streams != new_config->max_streams ||
-	    old->client_queue_ms != new_config->client_queue_ms)
+	    old->client_queue_ms != new_config->client_queue_ms ||
+	    old->realtime != new_config->realtime)
 		changes |= HSD_DAEMON_LIMITS;
 	if (old->log_level != new_config->log_level)
 		changes |= HSD_DAEMON_LOG_LEVEL;

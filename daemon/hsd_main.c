@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hdastreamd's command line: read and check the config, open its
- * controller, and (in a later build) serve the streams.
- *
- * What this build does not do yet: serve.  It checks everything a start
- * needs before the stream engine and the server, logs what it would run,
- * says that serving is not implemented, and exits EX_UNAVAILABLE, so that
- * nothing mistakes it for a running daemon.
+ * controller, and serve the streams (hsd_daemon.c) until SIGTERM or
+ * SIGINT.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +12,7 @@
 
 #include "hda/hda.h"
 #include "hsd_config.h"
+#include "hsd_daemon.h"
 #include "hsd_log.h"
 
 #ifndef HSD_VERSION
@@ -39,13 +36,13 @@ static void usage(FILE *f)
 		"Logs go to stderr, each line prefixed with its priority for journald\n"
 		"(<3> error ... <7> debug); [daemon] log_level filters them.\n\n"
 		"Exit status:\n"
-		"  0   --check-config found the config good; --help; --version\n"
+		"  0   stopped by SIGTERM or SIGINT; --check-config found the config\n"
+		"      good; --help; --version\n"
 		"  64  a bad command line (EX_USAGE)\n"
-		"  69  config and controller are good, but this build cannot serve yet\n"
-		"      (EX_UNAVAILABLE)\n"
+		"  69  a listen address cannot be bound (EX_UNAVAILABLE)\n"
 		"  70  an internal error, such as no memory (EX_SOFTWARE)\n"
-		"  78  a bad config, a config that cannot be read, or a controller that\n"
-		"      libhda refuses (EX_CONFIG)\n");
+		"  78  a bad config, a config that cannot be read, a controller that\n"
+		"      libhda refuses, or a stream it cannot set up (EX_CONFIG)\n");
 }
 
 /* An error before the daemon runs: plain text for --check-config, which a
@@ -180,9 +177,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_plan(config, bus);
-	hsd_log(HSD_LOG_ERROR,
-		"serving is not implemented in this build yet (no stream engine, no server); exiting");
-	rc = EX_UNAVAILABLE;
+	rc = hsd_daemon_run(config, bus);
 out:
 	hda_bus_close(bus);
 	hsd_config_free(config);

@@ -43,10 +43,7 @@ extern "C" {
 #define HSD_BUFFER_BYTES_MAX (4u << 20) /* libhda's largest buffer */
 #define HSD_FRAGMENT_ALIGN 128u         /* every BDL fragment starts here */
 
-typedef enum hsd_direction {
-	HSD_RENDER,
-	HSD_CAPTURE,
-} hsd_direction;
+#include "hsd_direction.h"
 
 /* Why the chosen latency differs from the request (bits; 0: as requested,
  * to the nearest frame). */

@@ -289,7 +289,32 @@ void emu_codec_step_end(emu_codec *codec)
 
 	if (!codec)
 		return;
-	for (i = 0; i < sizeof(out_pins); i++)
-		codec->emitted[i].frames = 0;
+	for (i = 0; i < sizeof(out_pins); i++) {
+		struct emitted *e = &codec->emitted[i];
+		size_t read = 0, keep = 0;
+
+		for (unsigned a = 0; a < sizeof(adcs); a++)
+			if (codec->lb_pos[adcs[a]] > read)
+				read = codec->lb_pos[adcs[a]];
+		/* The line-out frames a loopback reader left this step go
+		 * first into the next, up to LOOPBACK_CARRY.  On the
+		 * real-time clock each engine's link frames per step follow
+		 * from its own start, so a capture may take one frame more
+		 * than the line-out played in one step and fewer in
+		 * another; without the carry that is a zero inserted and,
+		 * later, a frame lost.  With it the loopback is frame-exact
+		 * at a fixed offset once both run.  Nothing is carried when
+		 * no reader ran this step, so a capture that starts later,
+		 * and every manual-clock step where both take the same
+		 * frames, line up exactly as before. */
+		if (read && e->frames > read) {
+			keep = e->frames - read;
+			if (keep > LOOPBACK_CARRY)
+				keep = LOOPBACK_CARRY;
+			memmove(e->buf, e->buf + (e->frames - keep) * e->channels,
+				keep * e->channels * sizeof(*e->buf));
+		}
+		e->frames = keep;
+	}
 	memset(codec->lb_pos, 0, sizeof(codec->lb_pos));
 }

@@ -21,6 +21,10 @@
 #define EMU_CODEC_MAX_CH 16u   /* channels of an HDA stream */
 #define CONV_CH 2u             /* every converter, mixer, pin is stereo */
 #define LOOPBACK_FRAMES 16384u /* per output pin per device step */
+/* Line-out frames a loopback reader left, carried into the next step
+ * (emu_codec_step_end says why).  The capture and line-out frame counts
+ * per step differ by a frame or two; 32 leaves room for a DMA burst. */
+#define LOOPBACK_CARRY 32u
 #define UNSOL_QUEUE 64u
 
 #define NODE_COUNT 0x0E

@@ -66,6 +66,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->max_streams, 8);
 	assert_int_equal(c->client_queue_ms, 200);
 	assert_int_equal(c->log_level, HSD_LOG_INFO);
+	assert_int_equal(c->realtime, HSD_REALTIME_AUTO);
 	assert_int_equal(c->stream_count, 1);
 	assert_string_equal(s->name, "s");
 	assert_int_equal(s->line, 1);
@@ -215,6 +216,29 @@ static void test_latency_values(void **state)
 	}
 }
 
+/* realtime: auto, off, or a priority, each kept as such. */
+static void test_realtime_values(void **state)
+{
+	static const struct {
+		const char *v;
+		int want;
+	} cases[] = {{"auto", HSD_REALTIME_AUTO}, {"off", HSD_REALTIME_OFF},
+		     {"1", 1}, {"99", 99}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[128];
+		hsd_config *c;
+
+		snprintf(text, sizeof(text),
+			 "[daemon]\nrealtime = %s\n[stream s]\ndirection = render\n",
+			 cases[i].v);
+		c = parse_ok(text);
+		assert_int_equal(c->realtime, cases[i].want);
+		hsd_config_free(c);
+	}
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -248,6 +272,10 @@ static void test_bad_values(void **state)
 		  "t.conf:2: [daemon] client_queue_ms: expected 1..10000, got '-5'");
 	parse_bad("[daemon]\nlog_level = verbose\n[stream s]\ndirection = render\n",
 		  "t.conf:2: [daemon] log_level: expected error, warning, notice, info or debug, got 'verbose'");
+	parse_bad("[daemon]\nrealtime = 100\n[stream s]\ndirection = render\n",
+		  "t.conf:2: [daemon] realtime: expected auto, off or a SCHED_FIFO priority 1..99, got '100'");
+	parse_bad("[daemon]\nrealtime = on\n[stream s]\ndirection = render\n",
+		  "t.conf:2: [daemon] realtime: expected auto, off or a SCHED_FIFO priority 1..99, got 'on'");
 	parse_bad("[daemon]\ncontroller = hda:0\n[stream s]\ndirection = render\n",
 		  "t.conf:2: [daemon] controller: expected emu[:OPTIONS] or qemu[:OPTIONS], got 'hda:0'");
 	parse_bad("[daemon]\ncontroller = emulator\n[stream s]\ndirection = render\n",
@@ -285,7 +313,7 @@ static void test_structure_errors(void **state)
 	parse_bad(RENDER("latncy_ms = 20"),
 		  "t.conf:3: [stream s] latncy_ms: unknown key (expected direction, rate, bits, channels, latency_ms, codec, pin, always_on)");
 	parse_bad("[daemon]\nport = 1\n",
-		  "t.conf:2: [daemon] port: unknown key (expected controller, listen, max_clients, max_streams, client_queue_ms, log_level)");
+		  "t.conf:2: [daemon] port: unknown key (expected controller, listen, max_clients, max_streams, client_queue_ms, log_level, realtime)");
 	parse_bad("[daemon]\n[streams a]\n",
 		  "t.conf:2: [streams a]: unknown section (expected [daemon] or [stream NAME])");
 	parse_bad("[stream s]\nrate = 48000\n\n[stream t]\ndirection = capture\n",
@@ -526,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_all_keys),
 		cmocka_unit_test(test_latency_values),
+		cmocka_unit_test(test_realtime_values),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_listen_values),
 		cmocka_unit_test(test_structure_errors),
