@@ -498,13 +498,14 @@ static void slow_listener_loses_only_its_own(void **state)
 	tc_client *c;
 
 	(void)state;
-	/* Known to fail (see the report of the branch that added it): the
-	 * stalled listener's write queue keeps more chunks than the capture
-	 * pool has to spare (count = 2 * depth + 16, while OUT_SOFT lets a
-	 * session hold 256 KiB of chunks), the pool starves, and the audio
-	 * thread then skips every chunk: the fast listener stops getting
-	 * audio after ~15 s of the stall, with no error.  Run it with
-	 * HSD_E2E_KNOWN_BUGS=1. */
+	/* Known to fail, so skipped unless HSD_E2E_KNOWN_BUGS is set: about
+	 * 15 s of stream into the stall (746768 frames, ~3 MB not read by
+	 * the slow client), the fast listener stops getting audio at all,
+	 * with no gap, no ERROR and nothing in the daemon's log; it does
+	 * not fail on a lost frame but on the bounded wait for its audio.
+	 * The cause is not found yet: the capture chunk pool (count =
+	 * 2 * depth + 16, hsd_streams.c) was suspected, but giving it
+	 * OUT_SOFT's worth of chunks more per listener changed nothing. */
 	if (!getenv("HSD_E2E_KNOWN_BUGS"))
 		skip();
 	assert_true(tc_daemon_start(d, SLOW_CONFIG));
