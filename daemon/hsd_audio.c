@@ -12,7 +12,7 @@
 
 /* With nothing attached the thread still wakes, to see a new stream or
  * the stop flag within this bound. */
-#define IDLE_PERIOD_NS (10 * UINT64_C(1000000))
+#define IDLE_PERIOD_NS HSD_AUDIO_MAX_SLEEP_NS
 /* The message queue: a burst of errors on every stream fits. */
 #define MSGQ_SIZE 256
 
@@ -65,58 +65,6 @@ hsd_render_source hsd_audio_render_source(hsd_astream *s)
 	return (hsd_render_source){src_avail, src_read, src_ended, s};
 }
 
-/* ---- The capture sink: chunks of the stream's pool [audio] --------------- */
-
-/* Takes everything offered: into chunks while the pool has them and the
- * step has room for them, else skipped (counted), so that the capture
- * position moves on and the DMA buffer never overruns (hsd_chunk.h: an
- * empty pool). */
-static size_t sink_write(void *ctx, const void *src, size_t frames)
-{
-	hsd_astream *s = ctx;
-	const uint8_t *p = src;
-	size_t left = frames;
-
-	while (left) {
-		unsigned i = s->chunks ? s->chunks - 1 : 0;
-		uint32_t room = 0, k;
-
-		if (s->chunks)
-			room = hsd_chunk_capacity(s->chunk[i]) - s->chunk_fill[i];
-		if (!room) {
-			/* Once one chunk was missing, the rest of the step is
-			 * skipped too: the chunks stay one contiguous run. */
-			hsd_chunk *c = s->chunks < HSD_AUDIO_STEP_CHUNKS && !s->starved
-					       ? hsd_chunk_take(s->pool)
-					       : NULL;
-
-			if (!c) {
-				s->starved = true;
-				hsd_counter_add(&s->starved_frames, left);
-				break;
-			}
-			i = s->chunks++;
-			s->chunk[i] = c;
-			s->chunk_fill[i] = 0;
-			room = hsd_chunk_capacity(c);
-		}
-		k = left < room ? (uint32_t)left : room;
-		memcpy((uint8_t *)hsd_chunk_data(s->chunk[i]) +
-			       (size_t)s->chunk_fill[i] * s->frame_bytes,
-		       p, (size_t)k * s->frame_bytes);
-		s->chunk_fill[i] += k;
-		p += (size_t)k * s->frame_bytes;
-		left -= k;
-	}
-	s->step_frames += frames;
-	return frames;
-}
-
-hsd_capture_sink hsd_audio_capture_sink(hsd_astream *s)
-{
-	return (hsd_capture_sink){sink_write, s};
-}
-
 /* ---- One wake-up [audio] ------------------------------------------------- */
 
 static bool say(hsd_audio *a, const hsd_astream *s, uint32_t kind, int32_t status,
@@ -149,33 +97,6 @@ static bool check_status(hsd_audio *a, hsd_astream *s, uint64_t frame)
 	}
 	s->status = st;
 	return news;
-}
-
-/* Publish the chunks the step filled, each stamped with the stream frame
- * of its first frame: the step's frames end at the read position, and
- * the chunks hold them in order (skipped frames only ever at the end). */
-static bool publish(hsd_astream *s, const hda_stream_position *pos)
-{
-	hsd_stream_counters c;
-	uint64_t first;
-
-	hsd_capture_counters(s->capture, &c);
-	first = c.position - s->step_frames;
-	for (unsigned i = 0; i < s->chunks; i++) {
-		/* The wall clock and host time at which this chunk's first
-		 * frame crossed the link: the reading less the frames since. */
-		uint64_t back = pos->converter_frames > first ? pos->converter_frames - first : 0;
-		hsd_chunk_stamp stamp = {
-			.first_frame = first,
-			.wallclk = pos->wall_ticks - back * 24000000u / s->rate,
-			.mono_ns = hsd_clock_now_ns() - back * HSD_NS_PER_SEC / s->rate,
-		};
-
-		hsd_chunk_publish(s->pool, s->chunk[i], s->chunk_fill[i], &stamp);
-		first += s->chunk_fill[i];
-	}
-	s->chunks = 0;
-	return true;
 }
 
 static bool step(hsd_audio *a, hsd_astream *s)
@@ -214,11 +135,9 @@ static bool step(hsd_audio *a, hsd_astream *s)
 		snap.consumed = hsd_ring_read_index(s->ring);
 		news = true; /* the ring has room again: credit */
 	} else {
-		s->step_frames = 0;
-		s->starved = false;
+		hsd_chunker_begin(&s->chunker);
 		hsd_capture_step(s->capture, &snap.pos);
-		if (s->chunks)
-			news = publish(s, &snap.pos);
+		news |= hsd_chunker_publish(&s->chunker, &snap.pos, hsd_clock_now_ns());
 	}
 	/* A full snapshot ring means the loop is behind: it only needs the
 	 * newest, and it gets the next one. */

@@ -42,6 +42,7 @@
 
 #include "hsd_capture.h"
 #include "hsd_chunk.h"
+#include "hsd_chunker.h"
 #include "hsd_engine.h"
 #include "hsd_msgq.h"
 #include "hsd_render.h"
@@ -71,7 +72,9 @@ typedef struct hsd_audio_snap {
 } hsd_audio_snap;
 
 #define HSD_AUDIO_SNAPS 64            /* snapshot ring, per stream */
-#define HSD_AUDIO_STEP_CHUNKS 8       /* capture chunks one step may fill */
+/* The longest the thread sleeps, attached streams or not: every capture
+ * stream is stepped at least this often (and a stop is seen this soon). */
+#define HSD_AUDIO_MAX_SLEEP_NS (10 * UINT64_C(1000000))
 
 /* A stream as the audio thread sees it.  The loop fills the [control]
  * part before attach and reads the rest through atomics and rings. */
@@ -88,16 +91,11 @@ typedef struct hsd_astream {
 	_Atomic bool ended;    /* render: drain: no frame beyond the ring's */
 	hsd_capture *capture;  /* capture */
 	hsd_chunk_pool *pool;  /* capture */
-	/* [audio] the thread's own */
+	hsd_chunker chunker;   /* capture: the step's sink */
+	/* [audio] the thread's own (capture's chunks above too, attached) */
 	hda_engine_status status;
 	bool track_failed, drained, gone;
 	uint64_t underruns;
-	hsd_chunk *chunk[HSD_AUDIO_STEP_CHUNKS];
-	uint32_t chunk_fill[HSD_AUDIO_STEP_CHUNKS];
-	unsigned chunks;
-	bool starved;          /* this step found the pool empty */
-	uint64_t step_frames;  /* capture: frames the sink saw this step */
-	_Atomic uint64_t starved_frames; /* capture: lost to an empty pool */
 } hsd_astream;
 
 typedef struct hsd_audio hsd_audio;
@@ -107,10 +105,9 @@ typedef struct hsd_audio_config {
 	uv_async_t *wake; /* the loop's, initialised; sent on news */
 } hsd_audio_config;
 
-/* [control] The source and sink the stream's step objects are created
- * with: the ring (render) and the chunk pool (capture) of s. */
+/* [control] The source a render stream's step is created with: its ring.
+ * (A capture stream's sink is its chunker's.) */
 hsd_render_source hsd_audio_render_source(hsd_astream *s);
-hsd_capture_sink hsd_audio_capture_sink(hsd_astream *s);
 
 /* [control] Start the thread.  0, -errno. */
 int hsd_audio_start(const hsd_audio_config *cfg, hsd_audio **out);
@@ -128,5 +125,6 @@ hsd_msgq *hsd_audio_msgq(hsd_audio *a);
 void hsd_audio_attach(hsd_audio *a, hsd_astream *s, uint64_t period_ns);
 /* [control] Take it back; returns once the thread cannot touch it. */
 void hsd_audio_detach(hsd_audio *a, hsd_astream *s);
+
 
 #endif

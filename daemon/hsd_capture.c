@@ -71,7 +71,7 @@ uint64_t hsd_capture_step(hsd_capture *c, const hda_stream_position *pos)
 
 		if (run > dma - c->read)
 			run = dma - c->read;
-		k = c->sink.write(c->sink.ctx, c->base + off * c->frame_bytes, run);
+		k = c->sink.write(c->sink.ctx, c->read, c->base + off * c->frame_bytes, run);
 		if (k > run)
 			k = run;
 		c->read += k;

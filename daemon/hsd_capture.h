@@ -35,9 +35,10 @@ extern "C" {
 
 /* Where captured frames go.  [audio], called by the stepping thread. */
 typedef struct hsd_capture_sink {
-	/* copy up to `frames` frames from src (contiguous); returns how many
-	 * it took */
-	size_t (*write)(void *ctx, const void *src, size_t frames);
+	/* copy up to `frames` frames from src (contiguous), the first of
+	 * which is stream frame `frame` (so a sink sees where an overrun
+	 * jumped); returns how many it took */
+	size_t (*write)(void *ctx, uint64_t frame, const void *src, size_t frames);
 	void *ctx;
 } hsd_capture_sink;
 

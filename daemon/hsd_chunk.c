@@ -171,6 +171,12 @@ hsd_chunk *hsd_chunk_receive(hsd_chunk_pool *p)
 	return c;
 }
 
+void hsd_chunk_give_back(hsd_chunk *c)
+{
+	if (c)
+		put(c->pool->free_ring, c);
+}
+
 void hsd_chunk_ref(hsd_chunk *c)
 {
 	c->refs++;
@@ -249,15 +255,20 @@ void hsd_lqueue_destroy(hsd_lqueue *q)
 
 bool hsd_lqueue_push(hsd_lqueue *q, hsd_chunk *c)
 {
-	if (q->length == q->depth) {
+	bool room = q->length < q->depth;
+
+	if (!room) {
+		/* The oldest goes (hsd_chunk.h: why not the newest). */
+		hsd_chunk *old = hsd_lqueue_pop(q);
+
 		q->dropped.chunks++;
-		q->dropped.frames += c->frames;
-		return false;
+		q->dropped.frames += old->frames;
+		hsd_chunk_unref(old);
 	}
 	hsd_chunk_ref(c);
 	q->slots[(q->head + q->length) % q->depth] = c;
 	q->length++;
-	return true;
+	return room;
 }
 
 hsd_chunk *hsd_lqueue_pop(hsd_lqueue *q)

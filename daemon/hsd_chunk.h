@@ -35,15 +35,18 @@
  * audio: it moves its capture position on as if it had copied it, so the
  * stream keeps time and the DMA buffer never overruns, and the frames are
  * lost for every listener.  The loop sees the gap as a jump in first_frame
- * between two chunks.  Sizing the pool above the listeners' queue depths
- * makes this rare: a slow listener's queue drops chunks (below) long before
- * it can empty the pool, since each queue holds at most its depth.
+ * between two chunks.  The pool is sized (hsd_streams.c) so that this
+ * cannot happen while the loop keeps up, however many listeners stall:
  *
- * A full listener queue drops the newest chunk, takes no reference to it,
- * and counts it (chunks and frames).  It drops the newest rather than the
- * oldest so that what the listener already has queued stays contiguous; the
- * listener's delay is its queue depth either way.  Other listeners are not
- * affected, and nothing waits.
+ * A full listener queue drops its OLDEST chunk (unref, counted in chunks
+ * and frames) to take the new one.  So every stalled listener's queue holds
+ * the same newest chunks, which the listeners that keep up have just been
+ * given too: stalled listeners pin one shared window of `depth` chunks, not
+ * `depth` chunks each (dropping the newest, as this once did, let N stalled
+ * listeners pin N different windows of old chunks and empty the pool for
+ * everyone).  What a queue holds is still contiguous, the listener sees one
+ * jump in frame_index where it lost audio, and its delay is bounded by its
+ * depth.  Other listeners are not affected, and nothing waits.
  *
  * Errors are negative errno values.
  *
@@ -97,6 +100,9 @@ hsd_chunk_pool_stats hsd_chunk_pool_stats_get(const hsd_chunk_pool *p);
 /* [audio] A free chunk, owned by the caller until published; NULL (and
  * counted as starved) when the pool is empty.  Never blocks. */
 hsd_chunk *hsd_chunk_take(hsd_chunk_pool *p);
+/* [control] A chunk taken and never published goes back to the free list:
+ * only once the audio thread cannot touch it (it is detached). */
+void hsd_chunk_give_back(hsd_chunk *c);
 /*
  * [audio] Hand a taken chunk with `frames` valid frames and its stamp to the
  * loop.  -EINVAL (the caller still owns the chunk) if frames is above the
@@ -135,8 +141,8 @@ typedef struct hsd_lqueue_drops {
 int hsd_lqueue_create(hsd_lqueue **out, uint32_t depth);
 /* [loop] Drop the references the queue holds, then free it.  Accepts NULL. */
 void hsd_lqueue_destroy(hsd_lqueue *q);
-/* [loop] Queue a reference to c: true, or false when the queue is full (the
- * chunk is counted as dropped and no reference is taken). */
+/* [loop] Queue a reference to c: true, or false when the queue was full and
+ * its oldest chunk was dropped (unreferenced and counted) to make room. */
 bool hsd_lqueue_push(hsd_lqueue *q, hsd_chunk *c);
 /* [loop] The oldest queued chunk, whose reference passes to the caller
  * (unref it when done); NULL when empty. */
@@ -147,8 +153,8 @@ uint32_t hsd_lqueue_length(const hsd_lqueue *q);
  * difference since its last report to its client. */
 hsd_lqueue_drops hsd_lqueue_dropped(const hsd_lqueue *q);
 
-/* [loop] Push c to each of the n queues; returns how many took it.  The
- * caller keeps its own reference. */
+/* [loop] Push c to each of the n queues; returns how many took it without
+ * dropping an older chunk.  The caller keeps its own reference. */
 uint32_t hsd_chunk_fan_out(hsd_chunk *c, hsd_lqueue *const *queues,
 			   uint32_t n);
 

@@ -50,12 +50,13 @@ typedef struct hsd_stream {
 	uint64_t base;
 	hsd_audio_snap last; /* the newest reading of the open engine */
 	bool have_last;
-	uint64_t chunk_next; /* capture: the frame after the last chunk */
 	hsd_sopen *owner;        /* render: the one client */
 	hsd_sopen **listeners;   /* capture: up to max_clients */
 	unsigned nlisteners;
 	hsd_lqueue **fan;        /* scratch for hsd_chunk_fan_out */
 	uint32_t lq_depth;       /* capture: chunks a listener's queue holds */
+	/* capture: frames lost to an empty pool, as last logged, and when */
+	uint64_t starved_logged, starved_log_ms;
 } hsd_stream;
 
 struct hsd_daemon {

@@ -221,14 +221,17 @@ bool hsd_session_listening(const hsd_sopen *o)
 }
 
 /* Capture: send what the listener's queue holds while the socket keeps
- * up. */
+ * up: each chunk only when the kernel took all that went before (libuv
+ * writes at once into an empty queue, and queues only what the socket
+ * would not take), so a stalled client pins one chunk, not a queue's
+ * worth.  on_written kicks again when the socket drains. */
 void ss_send_chunks(hsd_sopen *o)
 {
 	hsd_session *ss = o->ss;
 	hsd_chunk *c;
 
 	while (!ss->closing && !ss->failing &&
-	       uv_stream_get_write_queue_size((uv_stream_t *)&ss->tcp) < OUT_SOFT &&
+	       uv_stream_get_write_queue_size((uv_stream_t *)&ss->tcp) == 0 &&
 	       (c = hsd_lqueue_pop(o->lq))) {
 		uint32_t frames = hsd_chunk_frames(c);
 		wreq *w = calloc(1, sizeof(*w) + HSP_HEADER_SIZE + HSP_AUDIO_FIXED);

@@ -11,7 +11,8 @@
 #include "hsd_log.h"
 
 #define SESSION_OPENS 8
-#define OUT_SOFT (256u * 1024)
+/* A client whose socket has this much queued in user space, past what
+ * the kernel took, is disconnected when one more message is due. */
 #define OUT_HARD (4u << 20)
 /* A session closing after its fatal ERROR waits this long for the peer to
  * read it. */

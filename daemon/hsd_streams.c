@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsd_clock.h"
 #include "hsd_daemon.h"
 #include "hsd_log.h"
 
@@ -50,6 +51,7 @@ static void free_astream(hsd_astream *a)
 	hsd_render_destroy(a->render);
 	hsd_capture_destroy(a->capture);
 	hsd_ring_destroy(a->ring);
+	hsd_chunker_fini(&a->chunker);
 	hsd_chunk_pool_destroy(a->pool);
 	hsd_ring_destroy(a->snaps);
 	hsd_engine_close(a->engine);
@@ -84,26 +86,34 @@ static int build_astream(hsd_stream *s, hsd_astream *a)
 		if (!rc)
 			rc = hsd_render_create(&rc_cfg, &a->render);
 	} else {
-		uint32_t chunk = z->period_frames, depth, count;
+		hsd_chunk_plan_request pr = {
+			.period_frames = z->period_frames,
+			.buffer_frames = z->buffer_frames,
+			.frame_bytes = z->frame_bytes,
+			.rate = a->rate,
+			.max_chunk_frames = HSP_AUDIO_MAX_PAYLOAD / z->frame_bytes,
+			.max_step_ns = HSD_AUDIO_MAX_SLEEP_NS,
+			.queue_frames = queue,
+			.max_clients = s->d->config->max_clients,
+		};
+		hsd_chunk_plan plan;
 		hsd_capture_config cc = {
 			.buffer = in->buffer,
 			.frame_bytes = z->frame_bytes,
 			.buffer_frames = z->buffer_frames,
 			.guard_frames = z->period_frames,
-			.sink = hsd_audio_capture_sink(a),
+			.sink = hsd_chunker_sink(&a->chunker),
 		};
 
-		/* A chunk goes out as one AUDIO message. */
-		if ((uint64_t)chunk * z->frame_bytes > HSP_AUDIO_MAX_PAYLOAD)
-			chunk = HSP_AUDIO_MAX_PAYLOAD / z->frame_bytes;
-		depth = (uint32_t)(queue / chunk) > 2 ? (uint32_t)(queue / chunk) : 2;
-		/* Every listener's queue shares the same chunks, so the pool
-		 * needs one queue's depth, what the sockets hold, and slack. */
-		count = 2 * depth + 16;
-		s->lq_depth = depth;
-		rc = hsd_chunk_pool_create(&a->pool, count, chunk, z->frame_bytes);
+		rc = hsd_chunker_plan(&pr, &plan);
+		if (!rc)
+			rc = hsd_chunk_pool_create(&a->pool, plan.pool_count, plan.chunk_frames,
+						   z->frame_bytes);
+		if (!rc)
+			rc = hsd_chunker_init(&a->chunker, a->pool, &plan, a->rate);
 		if (!rc)
 			rc = hsd_capture_create(&cc, &a->capture);
+		s->lq_depth = plan.queue_depth;
 	}
 	return rc;
 }
@@ -141,6 +151,7 @@ hda_status hsd_stream_open_engine(hsd_stream *s, const hda_stream_format *fmt,
 	}
 	s->a = a;
 	s->format = *fmt;
+	s->starved_logged = 0;
 	s->have_last = false;
 	s->running = false;
 	return HDA_STATUS_SUCCESS;
@@ -237,6 +248,8 @@ uint64_t hsd_stream_stop(hsd_stream *s)
 		a->drained = false;
 	} else {
 		hsd_capture_restart(a->capture);
+		/* Half-filled chunks of the old run would not follow on. */
+		hsd_chunker_drop(&a->chunker);
 	}
 	return dropped;
 }
@@ -335,11 +348,31 @@ static void on_message(hsd_daemon *d, const hsd_msg *m)
 	}
 }
 
+/* Audio lost to an empty pool should not happen (the pool is sized for
+ * it, build_astream); where it does (the loop far behind), every listener
+ * sees the gap, and the log says why, once a second at most. */
+static void log_starved(hsd_stream *s)
+{
+	uint64_t lost = hsd_chunker_starved(&s->a->chunker);
+	uint64_t now = uv_now(s->d->loop);
+
+	if (lost == s->starved_logged || now - s->starved_log_ms < 1000)
+		return;
+	hsd_log(HSD_LOG_WARNING,
+		"stream %s: %llu frames lost for every listener: no free capture chunk "
+		"(%llu in all)",
+		s->cfg.name, (unsigned long long)(lost - s->starved_logged),
+		(unsigned long long)lost);
+	s->starved_logged = lost;
+	s->starved_log_ms = now;
+}
+
 static void fan_out(hsd_stream *s)
 {
 	hsd_chunk *c;
 	bool any = false;
 
+	log_starved(s);
 	while ((c = hsd_chunk_receive(s->a->pool))) {
 		uint32_t n = 0;
 

@@ -306,6 +306,93 @@ static void test_two_threads(void **state)
 	hsd_chunk_pool_destroy(x.pool);
 }
 
+/* Listeners that stall one after another, and never read again, while one
+ * keeps up: a full queue drops its oldest chunk, so the stalled queues all
+ * hold the same newest window, and a pool of one queue's depth plus the
+ * loop's and the audio thread's own never runs dry, however many stall
+ * (dropping the newest instead pinned a window of old chunks per stalled
+ * listener, and emptied the pool for the one that kept up).  Each stalled
+ * queue ends holding the newest `DEPTH` chunks, contiguous, and counts
+ * exactly what it lost. */
+static void test_stalled_listeners_share_one_window(void **state)
+{
+	enum { L = 9, DEPTH = 4, ROUNDS = 200 };
+	hsd_chunk_pool *p;
+	hsd_lqueue *qs[L];
+	uint64_t got = 0;
+	hsd_chunk *c;
+
+	(void)state;
+	/* The window, the loop's reference, one being filled. */
+	assert_int_equal(hsd_chunk_pool_create(&p, DEPTH + 2, FRAMES, 4), 0);
+	for (int i = 0; i < L; i++)
+		assert_int_equal(hsd_lqueue_create(&qs[i], DEPTH), 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		/* Queue i > 0 stops reading at round 10 * i. */
+		assert_true(capture(p, (uint64_t)round * FRAMES));
+		while ((c = hsd_chunk_receive(p))) {
+			hsd_chunk_fan_out(c, qs, L);
+			hsd_chunk_unref(c);
+		}
+		for (int i = 0; i < L; i++) {
+			if (i && round >= 10 * i)
+				continue;
+			while ((c = hsd_lqueue_pop(qs[i]))) {
+				assert_true(chunk_ok(c));
+				if (!i) {
+					assert_int_equal(hsd_chunk_get_stamp(c)->first_frame,
+							 got * FRAMES);
+					got++;
+				}
+				hsd_chunk_unref(c);
+			}
+		}
+	}
+	assert_int_equal(got, ROUNDS);
+	assert_int_equal(hsd_chunk_pool_stats_get(p).starved, 0);
+	for (int i = 1; i < L; i++) {
+		hsd_lqueue_drops d = hsd_lqueue_dropped(qs[i]);
+		uint64_t read = 10 * (uint64_t)i; /* chunks it had before it stalled */
+
+		assert_int_equal(hsd_lqueue_length(qs[i]), DEPTH);
+		assert_int_equal(d.chunks, ROUNDS - read - DEPTH);
+		assert_int_equal(d.frames, d.chunks * FRAMES);
+		for (uint64_t k = ROUNDS - DEPTH; k < ROUNDS; k++) {
+			c = hsd_lqueue_pop(qs[i]);
+			assert_int_equal(hsd_chunk_get_stamp(c)->first_frame, k * FRAMES);
+			hsd_chunk_unref(c);
+		}
+	}
+	for (int i = 0; i < L; i++)
+		hsd_lqueue_destroy(qs[i]);
+	assert_int_equal(hsd_chunk_pool_available(p), DEPTH + 2);
+	hsd_chunk_pool_destroy(p);
+}
+
+/* A chunk the audio thread took and never published (its stream stopped
+ * with a chunk half full) goes back to the free list. */
+static void test_give_back(void **state)
+{
+	hsd_chunk_pool *p;
+	hsd_chunk *a, *b;
+
+	(void)state;
+	assert_int_equal(hsd_chunk_pool_create(&p, 2, FRAMES, 4), 0);
+	a = hsd_chunk_take(p);
+	b = hsd_chunk_take(p);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(hsd_chunk_take(p));
+	hsd_chunk_give_back(a);
+	hsd_chunk_give_back(NULL);
+	assert_int_equal(hsd_chunk_pool_available(p), 1);
+	assert_ptr_equal(hsd_chunk_take(p), a);
+	hsd_chunk_give_back(a);
+	hsd_chunk_give_back(b);
+	assert_int_equal(hsd_chunk_pool_available(p), 2);
+	hsd_chunk_pool_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_refcount_many_listeners),
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_slow_listener_loses_alone),
+		cmocka_unit_test(test_stalled_listeners_share_one_window),
+		cmocka_unit_test(test_give_back),
 		cmocka_unit_test(test_two_threads),
 	};
 

@@ -65,17 +65,26 @@ typedef struct sink {
 	int16_t *frames; /* 2 samples a frame */
 	uint64_t count, cap;
 	uint64_t limit;  /* takes at most this many in all */
+	uint64_t next;   /* the stream frame the next call should start at */
+	unsigned jumps;  /* calls that started past it: an overrun's skip */
 } sink;
 
-static size_t sink_write(void *ctx, const void *src, size_t frames)
+static size_t sink_write(void *ctx, uint64_t frame, const void *src, size_t frames)
 {
 	sink *k = ctx;
+
+	/* The step names each run's first frame: never going back, and past
+	 * the last run's end only where an overrun skipped. */
+	assert_true(frame >= k->next);
+	if (frame != k->next)
+		k->jumps++;
 
 	if (frames > k->limit - k->count)
 		frames = (size_t)(k->limit - k->count);
 	assert_true(k->count + frames <= k->cap);
 	memcpy(k->frames + 2 * k->count, src, frames * F);
 	k->count += frames;
+	k->next = frame + frames;
 	return frames;
 }
 
@@ -659,6 +668,7 @@ static void capture_loopback(void **state)
 	assert_int_equal(c.frames, in.snk.count);
 	assert_int_equal(c.overruns, 0);
 	assert_int_equal(c.late_wakeups, 0);
+	assert_int_equal(in.snk.jumps, 0);
 	off = loopback_offset(&in.snk);
 	print_message("loopback offset: %lld frames\n", (long long)off);
 	assert_in_range(off, 0, period(&out));
@@ -698,6 +708,9 @@ static void capture_overrun(void **state)
 	assert_int_equal(c.overruns, 1);
 	assert_int_equal(c.late_wakeups, 1);
 	assert_int_equal(c.lost_frames, lag - (in.info->sizing.buffer_frames - period(&in)));
+	/* and the sink was told where the frames after the jump start */
+	assert_int_equal(in.snk.jumps, 1);
+	assert_int_equal(in.snk.next, in.pos.dma_frames);
 	check_captured(&in.snk, before + c.lost_frames, in.pos.dma_frames - before - c.lost_frames,
 		       off);
 	for (unsigned i = 0; i < 100; i++) {
