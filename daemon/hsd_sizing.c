@@ -41,15 +41,20 @@ uint32_t hsd_frame_bytes(const hda_stream_format *f)
  * late by up to a period still finds unfetched audio; it is capped at
  * HSD_PERIOD_MS_MAX.  The buffer holds the lead (at most L frames between
  * the DMA position and the write position, when the FIFO is empty) plus
- * at least one period that the thread keeps zeroed ahead of the write
- * position, so that a wake-up too late plays silence, not last lap's
- * audio: N = ceil(L / P) + 1 periods.
+ * a runway that the thread keeps zeroed ahead of the write position, so
+ * that a wake-up too late plays silence, not last lap's audio: at least
+ * one period, and HSD_LATE_ALLOWANCE_MS where 256 periods and 4 MiB allow
+ * (a 2 ms stream's one period is 0.7 ms, less than a loaded machine's
+ * scheduling delay; the runway costs memory, never latency, since the
+ * write position stays L ahead of the link whatever the buffer).
+ * N = ceil(L / P) + runway periods.
  */
 static int size_render(uint64_t L, uint64_t X, uint64_t G, uint64_t rate,
 		       uint64_t bmax, hsd_sizing *s)
 {
 	uint64_t pcap = rate * HSD_PERIOD_MS_MAX / 1000 / G * G;
-	uint64_t P = (L - X) / 2 / G * G, N;
+	uint64_t allow = rate * HSD_LATE_ALLOWANCE_MS / 1000;
+	uint64_t P = (L - X) / 2 / G * G, N, runway;
 
 	if (pcap < G)
 		pcap = G;
@@ -62,6 +67,16 @@ static int size_render(uint64_t L, uint64_t X, uint64_t G, uint64_t rate,
 		/* a BDL has 256 entries: longer periods, same rule */
 		P = G * div_up(L, (HSD_PERIODS_MAX - 1) * G);
 		N = div_up(L, P) + 1;
+	}
+	/* The runway beyond its one period, as far as the bounds allow. */
+	runway = div_up(allow, P);
+	if (runway > 1) {
+		uint64_t room = HSD_PERIODS_MAX;
+
+		if (bmax / P < room)
+			room = bmax / P;
+		if (room > N)
+			N += (runway - 1 < room - N) ? runway - 1 : room - N;
 	}
 	if (N * P > bmax) {
 		/* Past 4 MiB: the longest lead that fits, with periods long
@@ -88,20 +103,29 @@ static int size_render(uint64_t L, uint64_t X, uint64_t G, uint64_t rate,
  * Capture.  A frame is in memory at most X frames after it crossed the
  * link, and the audio thread hands it on at its next wake-up, at most a
  * period later: the latency is X + P, so P is the whole granules that fit
- * in L - X.  Four periods: the step (hsd_capture.c) keeps one period clear
- * of the DMA's write, which leaves two periods of lateness before an
- * overrun.  The buffer is also larger than the FIFO and the backend's
- * floor.
+ * in L - X.  The step (hsd_capture.c) keeps one period clear of the DMA's
+ * write and one is being read; the rest is lateness allowed before an
+ * overrun: two periods, and HSD_LATE_ALLOWANCE_MS where 256 periods and
+ * 4 MiB allow (it costs memory, not latency: the latency is X + P).  The
+ * buffer is also larger than the FIFO and the backend's floor.
  */
-static int size_capture(uint64_t L, uint64_t X, uint64_t G, uint64_t F,
+static int size_capture(uint64_t L, uint64_t X, uint64_t G, uint64_t F, uint64_t rate,
 			uint64_t floor_bytes, uint64_t bmax, hsd_sizing *s)
 {
-	uint64_t P = (L - X) / G * G, N = 4;
+	uint64_t P = (L - X) / G * G, N = 4, late;
 
 	if (P < G)
 		P = G;
 	if (X + P < L)
 		s->limits |= HSD_LIMIT_GRANULE;
+	late = div_up(rate * HSD_LATE_ALLOWANCE_MS / 1000, P);
+	if (late > 2) {
+		uint64_t room = HSD_PERIODS_MAX;
+
+		if (bmax / P < room)
+			room = bmax / P;
+		N = 2 + late < room ? 2 + late : (room > N ? room : N);
+	}
 	if (N * P * F <= floor_bytes)
 		N = floor_bytes / (P * F) + 1;
 	if (N > HSD_PERIODS_MAX)
@@ -148,7 +172,7 @@ int hsd_sizing_compute(const hsd_sizing_request *req, hsd_sizing *out)
 	if (req->dir == HSD_RENDER)
 		rc = size_render(L, X, G, rate, bmax, &s);
 	else
-		rc = size_capture(L, X, G, F,
+		rc = size_capture(L, X, G, F, rate,
 				  req->fifo_bytes > req->backend_min_buffer_bytes
 					  ? req->fifo_bytes
 					  : req->backend_min_buffer_bytes,

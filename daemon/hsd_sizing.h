@@ -39,6 +39,10 @@ extern "C" {
  * 20 ms stream wakes about twice per latency, short enough that a ring of
  * a few tens of milliseconds feeds any stream. */
 #define HSD_PERIOD_MS_MAX 10u
+/* How late a wake-up may be and still lose nothing (capture) or play
+ * silence, never last lap's audio (render), where the buffer's bounds
+ * allow: it costs memory, not latency (docs/LATENCY.md). */
+#define HSD_LATE_ALLOWANCE_MS 10u
 #define HSD_PERIODS_MAX 256u            /* a BDL has at most 256 entries */
 #define HSD_BUFFER_BYTES_MAX (4u << 20) /* libhda's largest buffer */
 #define HSD_FRAGMENT_ALIGN 128u         /* every BDL fragment starts here */

@@ -104,7 +104,7 @@ serve)
   expect_err_has "<6>listen 127.0.0.1:0 [::1]:0; at most 16 clients, 200 ms queued per client"
   expect_err_has "<6>stream playback: render, 48000 Hz, 16-bit, 2 ch, latency 20 ms, pcm, pin line-out"
   expect_err_has "<6>stream loopback: capture, 48000 Hz, 16-bit, 2 ch, latency 20 ms, pcm, pin line-in"
-  expect_err_has "<6>stream playback: latency 20.000 ms (requested 20 ms): buffer 7168 B in 4 periods of 448 frames, FIFO 256 B"
+  expect_err_has "<6>stream playback: latency 20.000 ms (requested 20 ms): buffer 8960 B in 5 periods of 448 frames, FIFO 256 B"
   expect_err_has "<6>stream loopback: latency 20.000 ms (requested 20 ms): buffer 14336 B in 4 periods of 896 frames, FIFO 256 B"
   grep -qE '^<5>serving on 127\.0\.0\.1:[0-9]+' err || fail "no 'serving on' line: $(cat err)"
   expect_err_has "<6>SIGTERM: stopping"

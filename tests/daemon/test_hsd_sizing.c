@@ -93,7 +93,7 @@ static void render_whole_range(void **state)
 	(void)state;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		const fmt_case *c = &cases[k];
-		uint32_t prev = 0, pcap;
+		uint32_t prev = 0, pcap, allow, runway, whole;
 
 		for (uint32_t ms = 1; ms <= 2000; ms++) {
 			hsd_sizing s;
@@ -105,10 +105,19 @@ static void render_whole_range(void **state)
 			 * DMA (up to ahead frames past the link) stays below
 			 * what was written latency frames past it */
 			assert_true(s.latency_frames >= s.ahead_frames + s.period_frames);
-			/* the lead plus a period of zeroed runway fit */
+			/* the lead plus a zeroed runway of a period at least,
+			 * and of the late allowance (10 ms) where 256
+			 * periods and 4 MiB leave room for it, not more than
+			 * a period beyond the larger */
+			allow = c->f.sample_rate * HSD_LATE_ALLOWANCE_MS / 1000;
+			runway = s.buffer_frames - s.latency_frames;
+			whole = (allow + s.period_frames - 1) / s.period_frames * s.period_frames;
 			assert_true(s.buffer_frames >= s.latency_frames + s.period_frames);
-			/* and not more than a period beyond that */
-			assert_true(s.buffer_frames < s.latency_frames + 2 * s.period_frames);
+			assert_true(runway < (whole > s.period_frames ? whole : s.period_frames) +
+						     s.period_frames);
+			if (s.periods < 256 && !(s.limits & HSD_LIMIT_BUFFER_MAX) &&
+			    (uint64_t)(s.buffer_frames + s.period_frames) * s.frame_bytes <= 4u << 20)
+				assert_true(runway >= allow);
 			/* periods at most 10 ms, unless 256 would not cover it */
 			if (s.periods < 256 && !(s.limits & HSD_LIMIT_BUFFER_MAX))
 				assert_true(s.period_frames <= (pcap > s.granule_frames ? pcap : s.granule_frames));
@@ -164,8 +173,14 @@ static void capture_whole_range(void **state)
 				assert_true((uint64_t)s.periods * (s.period_frames + s.granule_frames) *
 						    s.frame_bytes > 4u << 20);
 			}
-			/* a period of guard, two of lateness, one being read */
+			/* a period of guard, one being read, and lateness:
+			 * two periods at least, and the late allowance (10 ms)
+			 * where 256 periods and 4 MiB leave room */
 			assert_true(s.periods >= 4);
+			if (s.periods < 256 && !(s.limits & HSD_LIMIT_BUFFER_MAX) &&
+			    (uint64_t)(s.buffer_frames + s.period_frames) * s.frame_bytes <= 4u << 20)
+				assert_true((uint64_t)(s.periods - 2) * s.period_frames >=
+					    c->f.sample_rate * HSD_LATE_ALLOWANCE_MS / 1000);
 			assert_true(s.latency_frames >= prev);
 			prev = s.latency_frames;
 		}
@@ -179,11 +194,11 @@ static void documented_figures(void **state)
 	static const struct {
 		uint32_t ms, latency, period, periods;
 	} want[] = {
-		{1, 96, 32, 4},      /* raised: 64 + 32 */
-		{2, 96, 32, 4},
-		{5, 240, 64, 5},
-		{10, 480, 192, 4},
-		{20, 960, 448, 4},
+		{1, 96, 32, 18},     /* raised: 64 + 32; 15 periods of runway */
+		{2, 96, 32, 18},
+		{5, 240, 64, 12},
+		{10, 480, 192, 6},
+		{20, 960, 448, 5},
 		{2000, 96000, 480, 201},
 	};
 	hsd_sizing s;
@@ -200,7 +215,7 @@ static void documented_figures(void **state)
 	assert_int_equal(size(HSD_RENDER, &cases[0], 1, &s), 0);
 	hsd_sizing_describe(&s, line, sizeof(line));
 	assert_string_equal(line, "latency 2.000 ms (requested 1 ms, raised to the FIFO plus one "
-				  "granule): buffer 512 B in 4 periods of 32 frames, FIFO 256 B");
+				  "granule): buffer 2304 B in 18 periods of 32 frames, FIFO 256 B");
 	/* QEMU: the codec takes 8 KiB at once, 2048 frames */
 	assert_int_equal(size(HSD_RENDER, &cases[5], 2, &s), 0);
 	assert_int_equal(s.latency_frames, 2048 + 32);
