@@ -358,9 +358,24 @@ static void *run(void *arg)
 	m.u.hello_ack = (hsp_hello_ack){.version = 1, .caps = HSP_CAP_PCM,
 					.idle_timeout_ms = f->plan.idle_timeout_ms};
 	strcpy(m.u.hello_ack.name, "fake-hsd");
-	put(f, &m);
-	if (f->plan.garbage_len && !f->plan.garbage_on_open)
-		put_bytes(f, f->plan.garbage, f->plan.garbage_len);
+	if (f->plan.garbage_len && !f->plan.garbage_on_open && !f->plan.trickle) {
+		/* Garbage right behind HELLO_ACK, in the same send: the client
+		 * reads both in one go whatever the scheduling (two sends
+		 * raced its connect, which may return between them). */
+		static _Thread_local uint8_t buf[HSP_MAX_FRAME + 256];
+		int n = hsp_encode(buf, sizeof(buf), &m);
+
+		if (n > 0 && (size_t)n + f->plan.garbage_len <= sizeof(buf)) {
+			memcpy(buf + n, f->plan.garbage, f->plan.garbage_len);
+			put_bytes(f, buf, (size_t)n + f->plan.garbage_len);
+		} else {
+			fail(f, "garbage plan too large");
+		}
+	} else {
+		put(f, &m);
+		if (f->plan.garbage_len && !f->plan.garbage_on_open)
+			put_bytes(f, f->plan.garbage, f->plan.garbage_len);
+	}
 	serve(f);
 	return NULL;
 }
