@@ -117,7 +117,7 @@ static bool step(hsd_audio *a, hsd_astream *s)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	snap.real_ns = hsd_timespec_to_ns(rt);
 	news |= check_status(a, s, snap.pos.converter_frames);
-	snap.written = snap.consumed = 0;
+	snap.written = snap.consumed = snap.ahead = 0;
 	if (s->dir == HSD_RENDER) {
 		hsd_stream_counters c;
 
@@ -133,6 +133,7 @@ static bool step(hsd_audio *a, hsd_astream *s)
 		}
 		snap.written = c.position;
 		snap.consumed = hsd_ring_read_index(s->ring);
+		snap.ahead = hsd_render_source_ahead(s->render, snap.pos.converter_frames);
 		news = true; /* the ring has room again: credit */
 	} else {
 		hsd_chunker_begin(&s->chunker);

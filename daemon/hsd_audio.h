@@ -69,6 +69,7 @@ typedef struct hsd_audio_snap {
 	uint64_t mono_ns, real_ns; /* of the reading */
 	uint64_t written;  /* render: the write position after the step */
 	uint64_t consumed; /* render: the ring's read index after the step */
+	uint64_t ahead;    /* render: client frames from the link to written */
 } hsd_audio_snap;
 
 #define HSD_AUDIO_SNAPS 64            /* snapshot ring, per stream */

@@ -20,6 +20,12 @@ struct hsd_render {
 	uint64_t write;
 	uint64_t zeroed;
 	uint64_t real_end; /* one past the last frame taken from the source */
+	/* The newest silences the write position moved over, oldest first
+	 * overwritten: [at, at + len) each, in stream frames. */
+	struct {
+		uint64_t at, len;
+	} gap[HSD_RENDER_GAPS];
+	unsigned gaps; /* recorded in all; gap[(gaps - 1) % N] is the newest */
 	bool in_underrun;
 	hsd_render_state state;
 	hsd_counters_atomic c;
@@ -60,6 +66,7 @@ void hsd_render_restart(hsd_render *r)
 	r->write = 0;
 	r->zeroed = 0;
 	r->real_end = 0;
+	r->gaps = 0;
 	r->in_underrun = false;
 	r->state = HSD_RENDER_PLAYING;
 	hsd_counter_set(&r->c.position, 0);
@@ -71,6 +78,38 @@ static uint8_t *slot(const hsd_render *r, uint64_t pos, uint64_t *run)
 
 	*run = r->buffer_frames - off;
 	return r->base + off * r->frame_bytes;
+}
+
+/* The write position moves over [at, at + len) without source frames. */
+static void note_gap(hsd_render *r, uint64_t at, uint64_t len)
+{
+	unsigned last = (r->gaps - 1) % HSD_RENDER_GAPS;
+
+	if (r->gaps && r->gap[last].at + r->gap[last].len == at) {
+		r->gap[last].len += len; /* one silence, grown */
+		return;
+	}
+	r->gap[r->gaps % HSD_RENDER_GAPS].at = at;
+	r->gap[r->gaps % HSD_RENDER_GAPS].len = len;
+	r->gaps++;
+}
+
+uint64_t hsd_render_source_ahead(const hsd_render *r, uint64_t link)
+{
+	uint64_t n = r->write > link ? r->write - link : 0;
+	unsigned kept = r->gaps < HSD_RENDER_GAPS ? r->gaps : HSD_RENDER_GAPS;
+
+	for (unsigned i = 0; i < kept && n; i++) {
+		uint64_t a = r->gap[i].at, b = a + r->gap[i].len;
+
+		if (a < link)
+			a = link;
+		if (b > r->write)
+			b = r->write;
+		if (b > a)
+			n -= b - a < n ? b - a : n;
+	}
+	return n;
 }
 
 /* Zero the slots of [zeroed, end).  Their slots belong to frames a buffer
@@ -146,6 +185,7 @@ static void top_up(hsd_render *r, uint64_t target)
 		hsd_counter_add(&r->c.underruns, 1);
 	r->in_underrun = true;
 	hsd_counter_add(&r->c.silence_frames, need - got);
+	note_gap(r, r->write, target - r->write);
 	r->write = target;
 }
 
@@ -164,6 +204,7 @@ hsd_render_state hsd_render_step(hsd_render *r, const hda_stream_position *pos)
 			hsd_counter_add(&r->c.late_wakeups, 1);
 			hsd_counter_add(&r->c.lost_frames, dma - r->write);
 		}
+		note_gap(r, r->write, dma - r->write);
 		r->write = dma;
 	}
 	if (r->zeroed < r->write)

@@ -98,6 +98,14 @@ void hsd_render_restart(hsd_render *r);
 /* [any] The counters (hsd_counters.h). */
 void hsd_render_counters(const hsd_render *r, hsd_stream_counters *out);
 
+/* [audio] Of the stream frames from `link` up to the write position, how
+ * many are the source's (the rest is silence: an underrun's, or a late
+ * wake-up's).  So the source frames that have crossed the link are those
+ * taken less these, exactly, as long as that stretch holds at most
+ * HSD_RENDER_GAPS separate silences (it is at most a buffer long). */
+uint64_t hsd_render_source_ahead(const hsd_render *r, uint64_t link);
+#define HSD_RENDER_GAPS 16
+
 #ifdef __cplusplus
 }
 #endif

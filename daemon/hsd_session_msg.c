@@ -40,13 +40,11 @@ void ss_position(hsd_sopen *o, uint32_t tag)
 
 		if (snap) {
 			/* The client's frames the render step took, less those
-			 * still between the link and the write position.  Exact
-			 * while that stretch holds no underrun silence, which it
-			 * holds only for the latency after an underrun. */
+			 * still between the link and the write position (the
+			 * step counts them apart from any silence there:
+			 * hsd_render_source_ahead). */
 			uint64_t taken = snap->consumed - o->dropped;
-			uint64_t ahead = snap->written > snap->pos.converter_frames
-						 ? snap->written - snap->pos.converter_frames
-						 : 0;
+			uint64_t ahead = snap->ahead;
 			uint64_t done = taken > ahead ? taken - ahead : 0;
 
 			if (done > o->done)

@@ -437,6 +437,18 @@ static void period_eventfd(void **state)
 	rig_cleanup(&g);
 }
 
+/* The source's frames that have crossed the link, as the step tells them
+ * (taken less those still ahead of the link), against the truth of one
+ * silence of `gap` frames at stream frame gap_at: the POSITION report's
+ * frames_done, exact across the silence. */
+static void check_played(const stream *s, uint64_t gap_at, uint64_t gap)
+{
+	uint64_t want = s->link <= gap_at ? s->link
+			: s->link < gap_at + gap ? gap_at : s->link - gap;
+
+	assert_int_equal(s->src.next - hsd_render_source_ahead(s->r, s->link), want);
+}
+
 /* The source withholds its frames for 3 wake-ups: exactly 3 periods of
  * silence play, the underrun is counted once, and afterwards the write
  * position is the target ahead again, not more. */
@@ -455,12 +467,16 @@ static void render_underrun(void **state)
 		wake(&g, &s, 1);
 	gap_at = s.src.next; /* stream position = signal frame, so far */
 	s.src.hold = true;
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 3; i++) {
 		assert_int_equal(wake(&g, &s, 1), HSD_RENDER_PLAYING);
+		check_played(&s, gap_at, 3 * period(&s));
+	}
 	assert_int_equal(counters(&s).underruns, 1);
 	s.src.hold = false;
-	for (unsigned i = 0; i < 50; i++)
+	for (unsigned i = 0; i < 50; i++) {
 		wake(&g, &s, 1); /* each checks: back at the target */
+		check_played(&s, gap_at, 3 * period(&s));
+	}
 	played = finish(&g, &s);
 	c = counters(&s);
 	assert_int_equal(c.underruns, 1);
@@ -496,8 +512,11 @@ static void render_late_wakeup(void **state)
 	c = counters(&s);
 	assert_int_equal(c.late_wakeups, 1);
 	assert_int_equal(c.lost_frames, gap);
-	for (unsigned i = 0; i < 50; i++)
+	check_played(&s, gap_at, gap);
+	for (unsigned i = 0; i < 50; i++) {
 		wake(&g, &s, 1);
+		check_played(&s, gap_at, gap);
+	}
 	played = finish(&g, &s);
 	c = counters(&s);
 	assert_int_equal(c.late_wakeups, 1);
