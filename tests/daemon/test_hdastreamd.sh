@@ -172,6 +172,22 @@ missing-file)
   expect_rc 78
   expect_err "nonexistent.conf: cannot open: No such file or directory"
   ;;
+units)
+  # The service with its paths filled in (the daemon replaced by a program
+  # that exists, as verify checks ExecStart=), the socket, and the qemu
+  # drop-in applied on top: systemd's own checker finds nothing to say.
+  command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze"; exit 77; }
+  mkdir -p units/hdastreamd.service.d
+  sed -e "s|@SBINDIR@/hdastreamd|$(command -v true)|" -e 's|@SYSCONFDIR@|/etc|' \
+    "$SRCDIR/conf/hdastreamd.service.in" >units/hdastreamd.service
+  cp "$SRCDIR/conf/hdastreamd.socket" units/
+  cp "$SRCDIR/conf/hdastreamd-qemu.conf" units/hdastreamd.service.d/qemu.conf
+  grep -q '^Type=notify$' units/hdastreamd.service || fail "the service is not Type=notify"
+  out=$(SYSTEMD_UNIT_PATH="$PWD/units:" systemd-analyze verify \
+          "$PWD/units/hdastreamd.service" "$PWD/units/hdastreamd.socket" 2>&1) ||
+    fail "systemd-analyze verify: $out"
+  [ -z "$out" ] || fail "systemd-analyze verify says: $out"
+  ;;
 *)
   fail "unknown case"
   ;;
