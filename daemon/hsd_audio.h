@@ -127,5 +127,4 @@ void hsd_audio_attach(hsd_audio *a, hsd_astream *s, uint64_t period_ns);
 /* [control] Take it back; returns once the thread cannot touch it. */
 void hsd_audio_detach(hsd_audio *a, hsd_astream *s);
 
-
 #endif

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsd_clock.h"
 #include "hsd_daemon.h"
 #include "hsd_log.h"
 
@@ -113,7 +112,8 @@ static int build_astream(hsd_stream *s, hsd_astream *a)
 			rc = hsd_chunker_init(&a->chunker, a->pool, &plan, a->rate);
 		if (!rc)
 			rc = hsd_capture_create(&cc, &a->capture);
-		s->lq_depth = plan.queue_depth;
+		if (!rc)
+			s->lq_depth = plan.queue_depth;
 	}
 	return rc;
 }
