@@ -55,8 +55,9 @@ typedef struct hsd_stream {
 	unsigned nlisteners;
 	hsd_lqueue **fan;        /* scratch for hsd_chunk_fan_out */
 	uint32_t lq_depth;       /* capture: chunks a listener's queue holds */
-	/* capture: frames lost to an empty pool, as last logged, and when */
-	uint64_t starved_logged, starved_log_ms;
+	/* capture: frames lost to an empty pool and to overruns, as last
+	 * logged, and when */
+	uint64_t starved_logged, overrun_logged, loss_log_ms;
 } hsd_stream;
 
 struct hsd_daemon {

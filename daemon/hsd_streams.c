@@ -151,7 +151,7 @@ hda_status hsd_stream_open_engine(hsd_stream *s, const hda_stream_format *fmt,
 	}
 	s->a = a;
 	s->format = *fmt;
-	s->starved_logged = 0;
+	s->starved_logged = s->overrun_logged = 0;
 	s->have_last = false;
 	s->running = false;
 	return HDA_STATUS_SUCCESS;
@@ -348,31 +348,42 @@ static void on_message(hsd_daemon *d, const hsd_msg *m)
 	}
 }
 
-/* Audio lost to an empty pool should not happen (the pool is sized for
- * it, build_astream); where it does (the loop far behind), every listener
- * sees the gap, and the log says why, once a second at most. */
-static void log_starved(hsd_stream *s)
+/* Capture audio lost for every listener: to an audio thread later than
+ * the buffer allows (an overrun), or to an empty pool, which should not
+ * happen (hsd_chunker_plan sizes it) unless the loop was far behind.
+ * Every listener sees the gap as a jump in frame_index; the log says why,
+ * once a second at most. */
+static void log_losses(hsd_stream *s)
 {
-	uint64_t lost = hsd_chunker_starved(&s->a->chunker);
+	hsd_stream_counters c;
+	uint64_t starved = hsd_chunker_starved(&s->a->chunker);
 	uint64_t now = uv_now(s->d->loop);
 
-	if (lost == s->starved_logged || now - s->starved_log_ms < 1000)
+	hsd_capture_counters(s->a->capture, &c);
+	if ((starved == s->starved_logged && c.lost_frames == s->overrun_logged) ||
+	    now - s->loss_log_ms < 1000)
 		return;
 	hsd_log(HSD_LOG_WARNING,
-		"stream %s: %llu frames lost for every listener: no free capture chunk "
-		"(%llu in all)",
-		s->cfg.name, (unsigned long long)(lost - s->starved_logged),
-		(unsigned long long)lost);
-	s->starved_logged = lost;
-	s->starved_log_ms = now;
+		"stream %s: frames lost for every listener: %llu to the audio thread "
+		"late past the buffer, %llu for want of a free chunk (%llu and %llu in all)",
+		s->cfg.name, (unsigned long long)(c.lost_frames - s->overrun_logged),
+		(unsigned long long)(starved - s->starved_logged),
+		(unsigned long long)c.lost_frames, (unsigned long long)starved);
+	s->starved_logged = starved;
+	s->overrun_logged = c.lost_frames;
+	s->loss_log_ms = now;
 }
 
+/* Each chunk goes to every listener's queue, and each session sends what
+ * it can before the next chunk is queued: after a loop late by more than
+ * a queue's depth, the backlog that arrives at once then passes through
+ * the sockets that take it, and only a listener whose socket does not
+ * loses its oldest. */
 static void fan_out(hsd_stream *s)
 {
 	hsd_chunk *c;
-	bool any = false;
 
-	log_starved(s);
+	log_losses(s);
 	while ((c = hsd_chunk_receive(s->a->pool))) {
 		uint32_t n = 0;
 
@@ -382,11 +393,9 @@ static void fan_out(hsd_stream *s)
 		if (hsd_chunk_frames(c))
 			hsd_chunk_fan_out(c, s->fan, n);
 		hsd_chunk_unref(c);
-		any = true;
-	}
-	if (any)
 		for (unsigned i = 0; i < s->nlisteners; i++)
 			hsd_session_kick(s->listeners[i]);
+	}
 }
 
 void hsd_streams_pump(hsd_daemon *d)

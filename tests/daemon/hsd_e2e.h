@@ -148,6 +148,7 @@ typedef struct listener {
 	uint64_t first_index;
 	unsigned gaps;       /* a frame_index that did not follow on: the
 				daemon lost frames and said so by the jump */
+	uint64_t gap_frames; /* the frames those jumps skipped */
 	_Atomic bool failed;
 } listener;
 
@@ -175,6 +176,13 @@ static inline void *listen_run(void *arg)
 			 * the rest where the stream's timeline puts them, so
 			 * that a loss can never pass for audio. */
 			l->gaps++;
+			if (m.u.audio.frame_index > l->first_index + have)
+				l->gap_frames += m.u.audio.frame_index - l->first_index - have;
+			if (getenv("E2E_DEBUG"))
+				fprintf(stderr, "gap: at %llu, index %llu (%+lld)\n",
+					(unsigned long long)have,
+					(unsigned long long)m.u.audio.frame_index,
+					(long long)(m.u.audio.frame_index - l->first_index - have));
 			if (m.u.audio.frame_index < l->first_index + have)
 				continue; /* would go back: not audio to keep */
 			have = m.u.audio.frame_index - l->first_index;
