@@ -39,6 +39,7 @@ static void device_step(emu_ctrl *c, uint64_t now_ns)
 		for (unsigned n = 0; n < c->n_sd; n++)
 			if (c->sd[n].run && !c->sd[n].output)
 				emu_sd_step(&c->sd[n], &env, now_ns);
+		emu_truth_step(c->truth, c->sd, c->n_sd, now_ns);
 	}
 	emu_codec_step_end(c->codec);
 	emu_unsol_deliver(c);
