@@ -165,11 +165,13 @@ void emu_unsol_deliver(emu_ctrl *c);
 
 /* emu_truth.c: the truth=PATH file (hda_emu.h has its format).  open names
  * the file in err when it cannot create it; step appends the records of
- * the engines on the link (caller holds the lock); close accepts NULL. */
+ * the engines in `mask` that are on the link, at model time now_ns: every
+ * device step, and a write that puts an engine on the link (caller holds
+ * the lock); close accepts NULL. */
 hda_status emu_truth_open(const char *path, emu_truth **truth, char *err,
 			  size_t errlen);
 void emu_truth_step(emu_truth *t, const emu_stream *sd, unsigned n_sd,
-		    uint64_t now_ns);
+		    uint64_t now_ns, uint32_t mask);
 void emu_truth_close(emu_truth *t);
 
 /* emu_clock.c: start the device thread (real-time clock); 0 or -errno. */

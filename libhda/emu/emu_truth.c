@@ -5,10 +5,12 @@
  * a test of hdastreamd runs the emulator inside the daemon, so it gets the
  * truth from this file instead (format and bound: hda_emu.h).
  *
- * Each device step appends one record per engine on the link, under the
- * model's lock, so the records are in model-time order and each one is the
- * exact state a lock-free reader of WALCLK, LPIB and the position buffer
- * can see between that step and the next.  The write is one write(2) of at
+ * Each device step appends one record per engine on the link, and so does
+ * a register write that puts an engine on the link (its state at the model
+ * time of that write: positions from where its last reset or stop left
+ * them), under the model's lock, so the records are in model-time order
+ * and each one is the exact state a lock-free reader of WALCLK, LPIB and
+ * the position buffer can see until the next record of that engine.  The write is one write(2) of at
  * most HDA_SD_MAX records into the page cache; the emulator's device thread
  * is not a real-time thread of the product, and a write that fails (a full
  * disk) stops the recording rather than the model.
@@ -85,7 +87,7 @@ static uint64_t wall_ticks_at(uint64_t now_ns)
 }
 
 void emu_truth_step(emu_truth *t, const emu_stream *sd, unsigned n_sd,
-		    uint64_t now_ns)
+		    uint64_t now_ns, uint32_t mask)
 {
 	hda_emu_truth_record rec[HDA_SD_MAX];
 	unsigned n = 0;
@@ -96,7 +98,8 @@ void emu_truth_step(emu_truth *t, const emu_stream *sd, unsigned n_sd,
 	for (unsigned i = 0; i < n_sd && i < HDA_SD_MAX; i++) {
 		const emu_stream *s = &sd[i];
 
-		if (!s->run || !s->on_link || !s->frame_bytes)
+		if (!(mask >> i & 1u) || !s->run || !s->on_link ||
+		    !s->frame_bytes)
 			continue;
 		rec[n++] = (hda_emu_truth_record){
 			.wall_ticks = wall_ticks_at(now_ns),

@@ -1021,9 +1021,11 @@ static void test_truth_file(void **state)
 	fclose(f);
 	unlink(path);
 	rmdir(dir);
-	assert_int_equal(n, 3 + 2 * 2);
-	for (unsigned i = 0; i < 3; i++) {
-		uint64_t ns = (3 + i) * MS;
+	/* RUN at 2 ms: a record of the engine joining the link (link 0,
+	 * the FIFO's 64 frames fetched), then one per tick. */
+	assert_int_equal(n, 1 + 3 + 1 + 2 * 2);
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t ns = (2 + i) * MS;
 
 		assert_int_equal(r[i].sd, SD_OUT0);
 		assert_int_equal(r[i].flags, HDA_EMU_TRUTH_OUTPUT);
@@ -1031,12 +1033,16 @@ static void test_truth_file(void **state)
 		assert_int_equal(r[i].frame_bytes, 4);
 		assert_int_equal(r[i].model_ns, ns);
 		assert_int_equal(r[i].wall_ticks, ns * 24 / 1000);
-		/* RUN at 2 ms: 48 frames a tick; the FIFO (64 frames) ahead */
-		assert_int_equal(r[i].link_frames, 48 * (i + 1));
-		assert_int_equal(r[i].dma_frames, 48 * (i + 1) + 64);
+		assert_int_equal(r[i].link_frames, 48 * i);
+		assert_int_equal(r[i].dma_frames, 48 * i + 64);
 	}
+	/* The capture engine joins at 5 ms, the last step's model time. */
+	assert_int_equal(r[4].sd, SD_IN0);
+	assert_int_equal(r[4].model_ns, 5 * MS);
+	assert_int_equal(r[4].link_frames, 0);
+	assert_int_equal(r[4].dma_frames, 0);
 	for (unsigned i = 0; i < 2; i++) {
-		const hda_emu_truth_record *in = &r[3 + 2 * i], *out = in + 1;
+		const hda_emu_truth_record *in = &r[5 + 2 * i], *out = in + 1;
 
 		/* One step's records in descriptor order: inputs first. */
 		assert_int_equal(out->sd, SD_OUT0);

@@ -117,9 +117,12 @@ hda_status hda_emu_stream_truth_get(hda_emu *emu, unsigned sd_index,
  * The truth=PATH file: a header, then one record per running engine per
  * device step, in host (little-endian) byte order, appended by the device
  * step that produced it while it holds the model's lock, so records are in
- * model-time order.  Between two steps the model does not move: the truth
- * at any wall clock value w is the last step's record with wall_ticks <= w
- * (a step function of WALCLK).  The file stops growing at
+ * model-time order.  A register write that puts an engine on the link (RUN,
+ * or its SSYNC bit cleared) adds a record of that engine at the write's
+ * model time, the last step's.  Between two steps the model does not move:
+ * the truth at any wall clock value w is the engine's last record with
+ * wall_ticks <= w (a step function of WALCLK; of two records with the same
+ * wall_ticks the later one holds).  The file stops growing at
  * HDA_EMU_TRUTH_MAX_BYTES (about 25 minutes of two engines at the default
  * 1 ms tick); a write error also stops it.  Nothing is written for an
  * engine that is stopped, in reset, or held by SSYNC.
