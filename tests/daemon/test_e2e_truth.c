@@ -381,12 +381,53 @@ static void qemu_render_lands_in_wav(void **state)
 	free(want);
 }
 
+/* ---- A client that goes away while the daemon sends to it ----------------------- */
+
+/* A capture client reset (RST: SO_LINGER 0) while AUDIO and POSITIONs
+ * flow to it: the daemon's next send to it fails with EPIPE, which must be
+ * an error on that connection, not a SIGPIPE that kills the daemon
+ * (found by bench/hsd-roundtrip).  Several times, so that some sends meet
+ * the reset before the daemon has read it. */
+static void reset_client_does_not_kill_daemon(void **state)
+{
+	tc_daemon *d = &daemon_;
+	tc_client *c;
+	hsp_msg m;
+
+	(void)state;
+	if (!tc_daemon_start(d, TRUTH_CONFIG))
+		fail_msg("hdastreamd did not come up; its log is %s", d->log);
+	for (int i = 0; i < 20; i++) {
+		struct linger l = {.l_onoff = 1, .l_linger = 0};
+		hsp_opened op;
+
+		c = client();
+		op = open_ok(c, "loopback", 1);
+		expect_ack(c, tc_request(c, HSP_START, op.stream), NULL);
+		assert_true(tc_expect(c, HSP_AUDIO, &m, TC_WAIT_MS, NULL, NULL));
+		assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)), 0);
+		tc_close(c);
+		usleep(3000 * (unsigned)(i % 4)); /* sends land before and after the reset */
+		/* Read the STATUS= datagrams each client's coming and going
+		 * sends: a full notify socket (10 datagrams, Linux's
+		 * max_dgram_qlen) would block the daemon's loop in
+		 * sd_notify, as systemd, which reads them, never lets it. */
+		tc_daemon_notified(d, "X_NOT_SENT", 5);
+	}
+	/* Still serving: a new client is answered. */
+	c = client();
+	open_ok(c, "loopback", 0);
+	tc_close(c);
+	assert_int_equal(waitpid(d->pid, &d->status, WNOHANG), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		/* Each starts its own daemon; the teardown reaps it. */
 		cmocka_unit_test_teardown(positions_match_truth, teardown),
 		cmocka_unit_test_teardown(qemu_render_lands_in_wav, teardown),
+		cmocka_unit_test_teardown(reset_client_does_not_kill_daemon, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
