@@ -3,7 +3,8 @@
 # hsd-roundtrip in a very short run (three clicks) against an hdastreamd this
 # test starts on a free port with bench/roundtrip.conf, in a folder of its
 # own: the clicks are detected and the figures printed, text and --json.
-# Nothing about their size is checked (speed is never asserted).
+# Nothing about their size is checked (speed is never asserted).  20 ms:
+# at 2 ms clicks are lost today (docs/LATENCY.md, "Measured").
 set -eu
 dir=$(mktemp -d "${TMPDIR:-/tmp}/hsd-roundtrip-XXXXXX")
 pid=
@@ -34,7 +35,7 @@ grep -qE '^round trip over 3 of 3 clicks: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0
   "$dir/text" || fail "unexpected text: $(cat "$dir/text")"
 grep -qE 'configured sum [0-9.]+ ms' "$dir/text" || fail "no configured latency: $(cat "$dir/text")"
 
-"$HSD_ROUNDTRIP" --server "127.0.0.1:$port" --latency-ms 2 --clicks 2 --interval-ms 100 --json \
+"$HSD_ROUNDTRIP" --server "127.0.0.1:$port" --latency-ms 20 --clicks 2 --interval-ms 100 --json \
   >"$dir/json" || fail "hsd-roundtrip (json) failed: $(cat "$dir/json")"
 cat "$dir/json"
 python3 - "$dir/json" <<'PY' || fail "bad JSON: $(cat "$dir/json")"
