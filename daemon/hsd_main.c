@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -161,6 +162,11 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
+	/* A send to a client that has reset its connection fails with EPIPE,
+	 * an error on that session; the default SIGPIPE would kill the
+	 * daemon and every other stream with it (libuv leaves the signal
+	 * alone).  Before any thread exists, so every thread has it. */
+	signal(SIGPIPE, SIG_IGN);
 	rc = hsd_config_load(path, &config, err, sizeof(err));
 	if (rc == 0) {
 		if (!check)

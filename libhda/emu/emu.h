@@ -12,6 +12,7 @@
  *                   unsolicited responses) and interrupt line
  *   emu_clock.c     its model time: device step, device thread, manual clock
  *                   (emu_ctrl.h: the state these four share)
+ *   emu_truth.c     its ground truth, step by step, into the truth=PATH file
  *   emu_stream.c    one stream descriptor: BDL walk, FIFO, LPIB, position
  *                   buffer, IOC
  *   emu_codec.c     the codec: widget graph, reset, jacks, unsolicited
@@ -212,7 +213,8 @@ typedef struct emu_ctrl_config {
 	 * model.  Default true. */
 	bool map_regs;
 	emu_codec_config codec;
-	char *strings;   /* owns the codec spec strings after a parse */
+	const char *truth_path; /* truth=PATH, NULL = none (emu_truth.c) */
+	char *strings;   /* owns the spec strings after a parse */
 } emu_ctrl_config;
 
 /* Defaults; config must not own strings yet (see release). */

@@ -28,9 +28,13 @@ static void device_step(emu_ctrl *c, uint64_t now_ns)
 	 * values. */
 	if (fault_on(c, HDA_EMU_FAULT_DEVICE_GONE))
 		return;
-	emu_walclk_store(c, walclk_at(now_ns));
 	if (c->crst) {
+		uint32_t stepped = 0;
+
 		env = emu_ctrl_sd_env(c);
+		for (unsigned n = 0; n < c->n_sd; n++)
+			if (c->sd[n].run)
+				stepped |= 1u << n;
 		/* Outputs first: what the line-out plays this step is what
 		 * a loopback source captures this step. */
 		for (unsigned n = 0; n < c->n_sd; n++)
@@ -39,6 +43,26 @@ static void device_step(emu_ctrl *c, uint64_t now_ns)
 		for (unsigned n = 0; n < c->n_sd; n++)
 			if (c->sd[n].run && !c->sd[n].output)
 				emu_sd_step(&c->sd[n], &env, now_ns);
+		/*
+		 * The words a driver reads without the lock (WALCLK, LPIB,
+		 * the position buffer) change together, after the step's
+		 * work (the codec, the sinks' file writes), in a handful of
+		 * stores: a reader that takes WALCLK and then the positions
+		 * sees them from one step unless it straddles these few
+		 * stores, which its second WALCLK read catches (libhda
+		 * position.c).  Published in the step's work instead, a
+		 * reader could meet this step's WALCLK with the previous
+		 * step's positions a whole tick (48 frames at 48 kHz) behind
+		 * for as long as the work took: the truth=PATH test saw it.
+		 */
+		emu_walclk_store(c, walclk_at(now_ns));
+		for (unsigned n = 0; n < c->n_sd; n++)
+			if (stepped >> n & 1u) /* one that failed too */
+				emu_sd_publish(&c->sd[n], &env);
+		emu_truth_step(c->truth, c->sd, c->n_sd, now_ns,
+			       c->sd_mask);
+	} else {
+		emu_walclk_store(c, walclk_at(now_ns));
 	}
 	emu_codec_step_end(c->codec);
 	emu_unsol_deliver(c);

@@ -50,6 +50,7 @@ void emu_ctrl_config_release(emu_ctrl_config *config)
 	config->strings = NULL;
 	config->codec.lineout = config->codec.hp = NULL;
 	config->codec.mic = config->codec.linein = NULL;
+	config->truth_path = NULL;
 }
 
 static int parse_uint(const char *key, const char *v, unsigned lo,
@@ -155,22 +156,25 @@ static int parse_param_id(const char *key, const char *v,
 	return 0;
 }
 
-/* Copy the four codec spec strings into one buffer the config owns. */
+/* Copy the four codec spec strings and the truth path into one buffer the
+ * config owns. */
+#define N_SPECS 5
 static int own_strings(emu_ctrl_config *cfg)
 {
-	const char **specs[] = {&cfg->codec.lineout, &cfg->codec.hp,
-				&cfg->codec.mic, &cfg->codec.linein};
+	const char **specs[N_SPECS] = {&cfg->codec.lineout, &cfg->codec.hp,
+				       &cfg->codec.mic, &cfg->codec.linein,
+				       &cfg->truth_path};
 	size_t total = 1;
 	char *buf, *p;
 
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < N_SPECS; i++)
 		if (*specs[i])
 			total += strlen(*specs[i]) + 1;
 	buf = malloc(total);
 	if (!buf)
 		return -ENOMEM;
 	p = buf;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < N_SPECS; i++) {
 		size_t len;
 
 		if (!*specs[i])
@@ -230,6 +234,16 @@ static int parse_option(emu_ctrl_config *cfg, char *key, char *v, char *err,
 		return parse_param_id(key, v, &cfg->codec, err, errlen);
 	if (!strcmp(key, "fault"))
 		return parse_faults(v, &cfg->faults, err, errlen);
+	if (!strcmp(key, "truth")) {
+		if (!*v) {
+			emu_set_err(err, errlen,
+				    "emu option 'truth': expected a file path, got ''");
+			return -EINVAL;
+		}
+		/* Created by emu_ctrl_create, which names it on failure. */
+		cfg->truth_path = v;
+		return 0;
+	}
 	if (!strcmp(key, "lineout") || !strcmp(key, "hp") ||
 	    !strcmp(key, "mic") || !strcmp(key, "linein")) {
 		if (!*v) {

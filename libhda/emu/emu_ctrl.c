@@ -114,6 +114,11 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 	st = emu_codec_create(&config->codec, &c->codec, err, errlen);
 	if (st)
 		goto fail;
+	if (config->truth_path) {
+		st = emu_truth_open(config->truth_path, &c->truth, err, errlen);
+		if (st)
+			goto fail;
+	}
 	c->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->irq_fd < 0) {
 		st = HDA_STATUS_INSUFFICIENT_RESOURCES;
@@ -148,6 +153,7 @@ hda_status emu_ctrl_create(const emu_ctrl_config *config, emu_ctrl **ctrl,
 fail:
 	if (c->irq_fd >= 0)
 		close(c->irq_fd);
+	emu_truth_close(c->truth);
 	emu_codec_destroy(c->codec);
 	emu_mem_destroy(c->mem);
 	free(c->scratch);
@@ -168,6 +174,7 @@ void emu_ctrl_destroy(emu_ctrl *ctrl)
 		__atomic_store_n(&ctrl->stop, true, __ATOMIC_RELEASE);
 		pthread_join(ctrl->thread, NULL);
 	}
+	emu_truth_close(ctrl->truth);
 	emu_codec_destroy(ctrl->codec);
 	emu_mem_destroy(ctrl->mem);
 	if (ctrl->irq_fd >= 0)

@@ -9,6 +9,8 @@
  *                responses, and the interrupt line
  *   emu_clock.c  model time: device steps, the device thread, the manual
  *                clock
+ *   emu_truth.c  the truth=PATH file: each step's ground truth, for a
+ *                reader outside the process
  * Stream descriptors live in emu_stream.c.  Nothing outside these files
  * includes this header; the rest of the emulator uses emu.h.
  *
@@ -50,6 +52,8 @@
 #define NS_PER_S 1000000000ull
 #define REG_SPACE HDA_ALIAS_OFFSET /* writable page; the alias page is RO */
 
+typedef struct emu_truth emu_truth; /* emu_truth.c */
+
 struct emu_ctrl {
 	pthread_mutex_t lock;
 	unsigned iss, oss, bss, n_sd;
@@ -62,6 +66,7 @@ struct emu_ctrl {
 
 	emu_mem *mem;
 	emu_codec *codec;
+	emu_truth *truth; /* truth=PATH, or NULL */
 	int irq_fd;
 	bool irq_line;
 	uint64_t irq_rises;       /* rising edges so far */
@@ -157,6 +162,17 @@ void emu_irq_update(emu_ctrl *c);
 void emu_corb_run(emu_ctrl *c);
 void emu_icis_written(emu_ctrl *c, uint8_t val);
 void emu_unsol_deliver(emu_ctrl *c);
+
+/* emu_truth.c: the truth=PATH file (hda_emu.h has its format).  open names
+ * the file in err when it cannot create it; step appends the records of
+ * the engines in `mask` that are on the link, at model time now_ns: every
+ * device step, and a write that puts an engine on the link (caller holds
+ * the lock); close accepts NULL. */
+hda_status emu_truth_open(const char *path, emu_truth **truth, char *err,
+			  size_t errlen);
+void emu_truth_step(emu_truth *t, const emu_stream *sd, unsigned n_sd,
+		    uint64_t now_ns, uint32_t mask);
+void emu_truth_close(emu_truth *t);
 
 /* emu_clock.c: start the device thread (real-time clock); 0 or -errno. */
 int emu_clock_thread_start(emu_ctrl *c);

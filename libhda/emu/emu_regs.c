@@ -182,7 +182,7 @@ static void gctl_written(emu_ctrl *c, uint8_t val)
 
 static void ssync_written(emu_ctrl *c, uint32_t old)
 {
-	uint32_t now = rd32(c, HDA_SSYNC);
+	uint32_t now = rd32(c, HDA_SSYNC), joined = 0;
 	uint64_t t = c->now_ns;
 
 	/* All streams released by this write join the link at the same model
@@ -192,9 +192,15 @@ static void ssync_written(emu_ctrl *c, uint32_t old)
 
 		if (!(old & bit) && (now & bit))
 			emu_sd_link_off(&c->sd[n]);
-		else if ((old & bit) && !(now & bit))
+		else if ((old & bit) && !(now & bit) && c->sd[n].run) {
 			emu_sd_link_on(&c->sd[n], t);
+			joined |= bit;
+		}
 	}
+	/* The truth file gets the state they joined with (link 0 after a
+	 * reset; a render FIFO already full) at this write's model time:
+	 * a reader may see it before the next step. */
+	emu_truth_step(c->truth, c->sd, c->n_sd, t, joined);
 }
 
 static void sd_ctl_written(emu_ctrl *c, unsigned n, uint8_t val)
@@ -221,8 +227,11 @@ static void sd_ctl_written(emu_ctrl *c, unsigned n, uint8_t val)
 		run = false;
 	if (run && !s->run) {
 		if (emu_sd_start(s, &env) &&
-		    !(rd32(c, HDA_SSYNC) & (1u << n)))
+		    !(rd32(c, HDA_SSYNC) & (1u << n))) {
 			emu_sd_link_on(s, c->now_ns);
+			emu_truth_step(c->truth, c->sd, c->n_sd, c->now_ns,
+				       1u << n);
+		}
 	} else if (!run && s->run) {
 		emu_sd_stop(s);
 	}

@@ -173,6 +173,7 @@ void emu_sd_reset(emu_stream *s, const emu_sd_env *env)
 	s->ent_ioc = false;
 	s->link_bytes = 0;
 	s->dma_bytes = 0;
+	s->dma_published = 0;
 	s->fifo_size = 0;
 	s->xrun_bytes = 0;
 	s->xrun = false;
@@ -557,7 +558,7 @@ static bool capture_chunk(emu_stream *s, const emu_sd_env *env, uint32_t k,
 
 void emu_sd_step(emu_stream *s, const emu_sd_env *env, uint64_t now_ns)
 {
-	uint64_t dt, target, n, dma_before = s->dma_bytes;
+	uint64_t dt, target, n;
 	uint8_t tag = (uint8_t)(s->regs[2] >> 4);
 
 	if (!s->run || !s->on_link || now_ns <= s->anchor_ns)
@@ -576,7 +577,13 @@ void emu_sd_step(emu_stream *s, const emu_sd_env *env, uint64_t now_ns)
 			sd_fail(s);
 		n -= k;
 	}
+}
+
+void emu_sd_publish(emu_stream *s, const emu_sd_env *env)
+{
 	lpib_store(s, s->cbl ? (uint32_t)(s->link_bytes % s->cbl) : 0);
-	if (s->dma_bytes != dma_before)
+	if (s->dma_bytes != s->dma_published) {
 		emu_sd_posbuf_update(s, env);
+		s->dma_published = s->dma_bytes;
+	}
 }

@@ -74,6 +74,7 @@ typedef struct emu_stream {
 	/* Ground truth since the last stream reset. */
 	uint64_t link_bytes;
 	uint64_t dma_bytes;
+	uint64_t dma_published; /* dma_bytes the last publish wrote out */
 	uint32_t fifo_size;    /* FIFO size of the current format, bytes */
 	uint64_t xrun_bytes;   /* link bytes that were not the buffer's */
 	bool xrun;             /* in an underrun/overrun episode: FIFOE
@@ -100,8 +101,13 @@ void emu_sd_stop(emu_stream *s);
 void emu_sd_link_on(emu_stream *s, uint64_t now_ns);
 void emu_sd_link_off(emu_stream *s);
 bool emu_sd_is_output(const emu_stream *s);
-/* Move the frames the link carried up to now_ns. */
+/* Move the frames the link carried up to now_ns.  The new positions stay
+ * private to the model until emu_sd_publish. */
 void emu_sd_step(emu_stream *s, const emu_sd_env *env, uint64_t now_ns);
+/* Store LPIB and (when the DMA position moved) the position buffer, which
+ * lock-free readers load: the device step does it for every engine right
+ * after storing WALCLK (emu_clock.c says why). */
+void emu_sd_publish(emu_stream *s, const emu_sd_env *env);
 /* Write the current DMA position to the position buffer (if enabled). */
 void emu_sd_posbuf_update(const emu_stream *s, const emu_sd_env *env);
 void emu_sd_truth(const emu_stream *s, hda_emu_stream_truth *truth);

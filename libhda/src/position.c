@@ -135,6 +135,12 @@ static uint32_t buffer_pos(uint32_t raw, uint32_t offset, uint32_t cbl)
 	return (uint32_t)(((uint64_t)raw % cbl + offset) % cbl);
 }
 
+/* WALCLK ticks in one frame at `rate` Hz (500 at 48 kHz), at least 1. */
+static uint32_t frame_ticks(uint32_t rate)
+{
+	return rate && rate < WALCLK_HZ ? WALCLK_HZ / rate : 1;
+}
+
 hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			     hda_position *out)
 {
@@ -173,7 +179,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		uint32_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
 		hda_position q = {0};
 		raw_positions r;
-		uint32_t run_wc, run_ticks, off;
+		uint32_t run_wc, run_ticks, off, wc2;
 		bool has_buffer;
 
 		if (s1 & 1)
@@ -198,6 +204,7 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 		off = atomic_load_explicit(&slot->pub_offset, memory_order_relaxed);
 		q.wall_clock = hda__wall_clock(bus);
 		read_raw(bus, slot, &r);
+		wc2 = hda__wall_clock(bus);
 		stale = atomic_load_explicit(&slot->posbuf_stale, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		if (atomic_load_explicit(&slot->seq, memory_order_relaxed) != s1 ||
@@ -206,6 +213,16 @@ hda_status hda_read_position(hda_bus *bus, hda_engine handle,
 			continue;
 		if (!has_buffer || q.cbl == 0)
 			return HDA_STATUS_INVALID_DEVICE_REQUEST;
+		/* The positions were read at some instant between the two
+		 * WALCLK reads, and are reported at the first.  More than a
+		 * frame between them (a reader preempted in between, or on
+		 * the emulator a device step that published new positions
+		 * and WALCLK, a whole tick, in between) would misdate them:
+		 * read again.  A last try keeps what it got rather than
+		 * fail. */
+		if (wc2 - q.wall_clock > frame_ticks(q.sample_rate) &&
+		    tries + 1 < SEQ_RETRIES)
+			continue;
 		q.run_ticks = run_ticks + (q.running ? q.wall_clock - run_wc : 0);
 		/* A stream being reset can show a stale value above CBL for
 		 * an instant; keep callers' modular arithmetic sound.  After

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <pthread.h>
@@ -978,6 +980,101 @@ static void test_config(void **state)
 	}
 }
 
+/* truth=PATH: each device step appends one record per engine on the link,
+ * whose positions are the model's ground truth at that step; nothing for
+ * an engine that is not running.  Manual clock: the steps are the test's. */
+static void test_truth_file(void **state)
+{
+	char dir[] = "/tmp/emu-truth-XXXXXX", path[64], opts[128];
+	const uint32_t lens[] = {4000, 3000};
+	hda_emu_truth_header h;
+	hda_emu_truth_record r[64];
+	emu_ctrl *c;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/truth", dir);
+	snprintf(opts, sizeof(opts), "clock=manual,truth=%s", path);
+	c = make(opts);
+	bring_up(c);
+	posbuf_on(c);
+	sd_setup(c, SD_OUT0, 0x0011, lens, 2, 0, 1);
+	sd_setup(c, SD_IN0, 0x0011, lens, 2, 0, 2);
+	/* Stopped engines: no record. */
+	emu_ctrl_advance(c, 2 * MS);
+	emu_ctrl_write8(c, HDA_SD_OFF(SD_OUT0) + HDA_SD_CTL, HDA_SD_CTL_RUN);
+	emu_ctrl_advance(c, 3 * MS); /* three 1 ms ticks: render only */
+	emu_ctrl_write8(c, HDA_SD_OFF(SD_IN0) + HDA_SD_CTL, HDA_SD_CTL_RUN);
+	emu_ctrl_advance(c, 2 * MS); /* two ticks of both */
+	emu_ctrl_destroy(c);
+
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(&h, sizeof(h), 1, f), 1);
+	assert_memory_equal(h.magic, HDA_EMU_TRUTH_MAGIC, 8);
+	assert_int_equal(h.version, HDA_EMU_TRUTH_VERSION);
+	assert_int_equal(h.record_bytes, sizeof(r[0]));
+	assert_int_equal(sizeof(r[0]), 40);
+	n = fread(r, sizeof(r[0]), 64, f);
+	fclose(f);
+	unlink(path);
+	rmdir(dir);
+	/* RUN at 2 ms: a record of the engine joining the link (link 0,
+	 * the FIFO's 64 frames fetched), then one per tick. */
+	assert_int_equal(n, 1 + 3 + 1 + 2 * 2);
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t ns = (2 + i) * MS;
+
+		assert_int_equal(r[i].sd, SD_OUT0);
+		assert_int_equal(r[i].flags, HDA_EMU_TRUTH_OUTPUT);
+		assert_int_equal(r[i].tag, 1);
+		assert_int_equal(r[i].frame_bytes, 4);
+		assert_int_equal(r[i].model_ns, ns);
+		assert_int_equal(r[i].wall_ticks, ns * 24 / 1000);
+		assert_int_equal(r[i].link_frames, 48 * i);
+		assert_int_equal(r[i].dma_frames, 48 * i + 64);
+	}
+	/* The capture engine joins at 5 ms, the last step's model time. */
+	assert_int_equal(r[4].sd, SD_IN0);
+	assert_int_equal(r[4].model_ns, 5 * MS);
+	assert_int_equal(r[4].link_frames, 0);
+	assert_int_equal(r[4].dma_frames, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		const hda_emu_truth_record *in = &r[5 + 2 * i], *out = in + 1;
+
+		/* One step's records in descriptor order: inputs first. */
+		assert_int_equal(out->sd, SD_OUT0);
+		assert_int_equal(in->sd, SD_IN0);
+		assert_int_equal(in->flags, 0);
+		assert_int_equal(in->tag, 2);
+		assert_int_equal(in->wall_ticks, out->wall_ticks);
+		assert_int_equal(out->link_frames, 48 * (4 + i));
+		assert_int_equal(in->link_frames, 48 * (i + 1));
+		/* capture: memory lags the link by the FIFO */
+		assert_int_equal(in->dma_frames, in->link_frames > 64 ? in->link_frames - 64 : 0);
+	}
+	/* The file's bound is the format's (hda_emu.h); the option needs a
+	 * path, and a file it cannot create is named. */
+	expect_parse_error("truth=", "emu option 'truth': expected a file path");
+	{
+		emu_ctrl_config cfg;
+		char err[256] = "";
+
+		emu_ctrl_config_default(&cfg);
+		assert_int_equal(emu_ctrl_config_parse("truth=/nonexistent/dir/t", &cfg, err,
+						       sizeof(err)),
+				 HDA_STATUS_SUCCESS);
+		assert_string_equal(cfg.truth_path, "/nonexistent/dir/t");
+		assert_int_equal(emu_ctrl_create(&cfg, &c, err, sizeof(err)),
+				 HDA_STATUS_INVALID_PARAMETER);
+		assert_non_null(strstr(err, "cannot create /nonexistent/dir/t"));
+		emu_ctrl_config_release(&cfg);
+		assert_null(cfg.truth_path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -998,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_mem),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_truth_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,12 @@
  *   mic=SOURCE            source of the mic pin (node 0x0C), default sine:440
  *   linein=SOURCE         source of the line-in pin (node 0x0D), default
  *                         loopback
+ *   truth=PATH            record every running engine's ground truth at
+ *                         each device step into the file PATH (created or
+ *                         truncated; format: hda_emu_truth_record below),
+ *                         so that a test outside the process (the emulator
+ *                         inside hdastreamd, say) can check positions
+ *                         against it.  PATH may not contain ','
  *   SINK   = null | wav:PATH          (PATH may not contain ',')
  *   SOURCE = silence | sine:HZ | wav:PATH | loopback
  *   loopback feeds what the line-out pin plays into the pin, frame for
@@ -106,6 +112,50 @@ typedef struct hda_emu_stream_truth {
 } hda_emu_stream_truth;
 hda_status hda_emu_stream_truth_get(hda_emu *emu, unsigned sd_index,
 				    hda_emu_stream_truth *truth);
+
+/*
+ * The truth=PATH file: a header, then one record per running engine per
+ * device step, in host (little-endian) byte order, appended by the device
+ * step that produced it while it holds the model's lock, so records are in
+ * model-time order.  A register write that puts an engine on the link (RUN,
+ * or its SSYNC bit cleared) adds a record of that engine at the write's
+ * model time, the last step's.  Between two steps the model does not move:
+ * the truth at any wall clock value w is the engine's last record with
+ * wall_ticks <= w (a step function of WALCLK; of two records with the same
+ * wall_ticks the later one holds).  The file stops growing at
+ * HDA_EMU_TRUTH_MAX_BYTES (about 25 minutes of two engines at the default
+ * 1 ms tick); a write error also stops it.  Nothing is written for an
+ * engine that is stopped, in reset, or held by SSYNC.
+ */
+#define HDA_EMU_TRUTH_MAGIC "HDAEMUT1"  /* 8 bytes, no terminator */
+#define HDA_EMU_TRUTH_VERSION 1u
+#define HDA_EMU_TRUTH_MAX_BYTES (64ull << 20)
+
+typedef struct hda_emu_truth_header {
+	char magic[8];          /* HDA_EMU_TRUTH_MAGIC                    */
+	uint32_t version;       /* HDA_EMU_TRUTH_VERSION                  */
+	uint32_t record_bytes;  /* sizeof(hda_emu_truth_record): 40       */
+} hda_emu_truth_header;
+
+#define HDA_EMU_TRUTH_OUTPUT 0x01u /* record flag: a render (output) engine */
+
+typedef struct hda_emu_truth_record {
+	/* The wall clock the step stored, unwrapped: floor(model_ns * 24e6
+	 * / 1e9).  Its low 32 bits are the WALCLK register's value. */
+	uint64_t wall_ticks;
+	uint64_t model_ns;      /* model time of the step                 */
+	/* Since the engine's last stream reset, in whole frames of its
+	 * format: frames that crossed the link (LPIB's count, unwrapped),
+	 * and frames moved between memory and the FIFO (render: fetched;
+	 * capture: landed in memory; the position buffer's count). */
+	uint64_t link_frames;
+	uint64_t dma_frames;
+	uint8_t sd;             /* stream descriptor index                */
+	uint8_t flags;          /* HDA_EMU_TRUTH_OUTPUT                   */
+	uint8_t tag;            /* SDnCTL stream tag                      */
+	uint8_t reserved;       /* 0                                      */
+	uint32_t frame_bytes;   /* bytes per frame of the engine's format */
+} hda_emu_truth_record;
 
 /* Ground truth at a codec converter (DAC or ADC node): frames actually
  * played (render) or captured (capture) there since the bus opened. */

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hsd-roundtrip: the round trip through a running hdastreamd, measured.
+ *
+ * It opens a render stream and a capture stream (on the emulator's
+ * loopback the capture hears what the render plays; bench/roundtrip.conf),
+ * plays clicks, records, and times each click from when it left this
+ * client (the write of the frames that hold it returned) to when it came
+ * back (the read that returned it).  It prints p50, p99 and the maximum of
+ * those times, and the sum of the two latencies the daemon configured
+ * (OPENED's latency_frames), as text or --json.
+ *
+ * Pacing.  The client sends in real time: by an instant t after START it
+ * has sent at most the frames of t plus one render latency, in 1 ms
+ * pieces.  So its own backlog never exceeds what the daemon was asked to
+ * hold, and what is measured is the daemon's round trip, not a queue in
+ * the client.  Sent faster, the daemon would slow it through credit only
+ * after a window, and every click would wait that long in the socket.
+ *
+ * A benchmark reports figures; it fails only when it could not measure
+ * (no daemon, a stream missing, clicks that never came back).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hsc_client.h"
+
+#define CLICK_LEVEL 30000     /* one frame at this level on every channel */
+#define DETECT_LEVEL 15000    /* a captured sample above this is a click */
+#define PIECE_MS 1u           /* pacing granularity */
+#define LEAD_MS 500u          /* before the first click: the streams settle */
+#define MAX_CLICKS 10000u
+
+typedef struct options {
+	const char *server, *render, *capture;
+	unsigned render_latency_us, capture_latency_us;
+	unsigned clicks, interval_ms;
+	bool json;
+} options;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hsd-roundtrip [--server HOST:PORT] [--render NAME] [--capture NAME]\n"
+		"                     [--latency-ms MS] [--render-latency-ms MS]\n"
+		"                     [--capture-latency-ms MS] [--clicks N]\n"
+		"                     [--interval-ms MS] [--json]\n"
+		"Plays clicks on the render stream (default playback), hears them on the\n"
+		"capture stream (default loopback), and prints the round trip's p50, p99\n"
+		"and maximum in ms, with the two streams' configured latencies.\n"
+		"--latency-ms sets both streams' latency (OPEN's override); default: the\n"
+		"streams' own.  Defaults: --clicks 50 --interval-ms 200, server %s.\n",
+		HSC_DEFAULT_SERVER);
+}
+
+/* A latency in ms (fractions allowed) as OPEN's microseconds. */
+static bool parse_latency(const char *v, unsigned *us)
+{
+	char *end;
+	double ms;
+
+	errno = 0;
+	ms = strtod(v, &end);
+	if (errno || *end || !(ms >= 1.0 && ms <= 2000.0))
+		return false;
+	*us = (unsigned)(ms * 1000.0 + 0.5);
+	return true;
+}
+
+static bool parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || *v < '0' || *v > '9' || n < lo || n > hi)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+	static const struct option longs[] = {
+		{"server", required_argument, NULL, 's'},
+		{"render", required_argument, NULL, 'r'},
+		{"capture", required_argument, NULL, 'c'},
+		{"latency-ms", required_argument, NULL, 'l'},
+		{"render-latency-ms", required_argument, NULL, 'R'},
+		{"capture-latency-ms", required_argument, NULL, 'C'},
+		{"clicks", required_argument, NULL, 'n'},
+		{"interval-ms", required_argument, NULL, 'i'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	*o = (options){.server = HSC_DEFAULT_SERVER, .render = "playback",
+		       .capture = "loopback", .clicks = 50, .interval_ms = 200};
+	while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		bool ok = true;
+
+		switch (ch) {
+		case 's': o->server = optarg; break;
+		case 'r': o->render = optarg; break;
+		case 'c': o->capture = optarg; break;
+		case 'l':
+			ok = parse_latency(optarg, &o->render_latency_us);
+			o->capture_latency_us = o->render_latency_us;
+			break;
+		case 'R': ok = parse_latency(optarg, &o->render_latency_us); break;
+		case 'C': ok = parse_latency(optarg, &o->capture_latency_us); break;
+		case 'n': ok = parse_uint(optarg, 1, MAX_CLICKS, &o->clicks); break;
+		case 'i': ok = parse_uint(optarg, 20, 10000, &o->interval_ms); break;
+		case 'j': o->json = true; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return 2;
+		}
+		if (!ok) {
+			fprintf(stderr, "hsd-roundtrip: bad value '%s' (latencies 1..2000 ms, "
+				"clicks 1..%u, interval 20..10000 ms)\n", optarg, MAX_CLICKS);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hsd-roundtrip: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double percentile(const double *v, unsigned n, unsigned pct)
+{
+	unsigned rank = (pct * n + 99) / 100;
+
+	return v[rank ? rank - 1 : 0];
+}
+
+typedef struct run {
+	hsc_client *c;
+	hsc_stream_info r, k;    /* render, capture */
+	uint64_t *sent_ns;       /* per click: when it left the client */
+	double *rt_ms;           /* per detected click */
+	bool *matched;           /* per click: it came back */
+	unsigned last_sent;      /* the last click sent so far */
+	unsigned detected;
+	uint64_t ignore_until;   /* capture index: the tail of the last click */
+} run;
+
+static int fail(run *x, const char *what)
+{
+	const hsc_error *e = x->c ? hsc_last_error(x->c) : NULL;
+
+	fprintf(stderr, "hsd-roundtrip: %s: %s\n", what, e ? e->text : "failed");
+	return 1;
+}
+
+static int open_stream(run *x, const char *name, uint8_t dir, unsigned latency_us,
+		       hsc_stream_info *info)
+{
+	hsc_open_args a = {.name = name, .direction = dir, .latency_us = latency_us};
+	char what[160];
+
+	if (hsc_open(x->c, &a, info) < 0) {
+		snprintf(what, sizeof(what), "open %s", name);
+		return fail(x, what);
+	}
+	if (info->format.container != 16) {
+		fprintf(stderr, "hsd-roundtrip: stream %s is %u-bit in %u-bit containers; "
+			"this tool plays 16-bit PCM only\n", name, info->format.bits,
+			info->format.container);
+		return 1;
+	}
+	return 0;
+}
+
+/* Look for clicks in captured frames starting at stream index idx. */
+static void scan(run *x, const int16_t *pcm, long frames, uint64_t idx, uint64_t t,
+		 unsigned clicks, uint64_t interval_frames)
+{
+	unsigned ch = x->k.format.channels;
+
+	for (long i = 0; i < frames && x->detected < clicks; i++) {
+		bool hit = false;
+
+		if (idx + (uint64_t)i < x->ignore_until)
+			continue;
+		for (unsigned c = 0; c < ch; c++)
+			if (pcm[(size_t)i * ch + c] > DETECT_LEVEL ||
+			    pcm[(size_t)i * ch + c] < -DETECT_LEVEL)
+				hit = true;
+		if (!hit)
+			continue;
+		/* It is the last click sent (the interval is far longer
+		 * than a round trip), unless that one came back already: a
+		 * lost click must not shift the rest onto the wrong ones. */
+		while (x->last_sent + 1 < clicks && x->sent_ns[x->last_sent + 1] &&
+		       x->sent_ns[x->last_sent + 1] <= t)
+			x->last_sent++;
+		if (!x->sent_ns[x->last_sent] || x->matched[x->last_sent])
+			continue;
+		x->matched[x->last_sent] = true;
+		x->rt_ms[x->detected] = (double)(t - x->sent_ns[x->last_sent]) / 1e6;
+		x->detected++;
+		x->ignore_until = idx + (uint64_t)i + interval_frames / 2;
+	}
+}
+
+static int measure(run *x, const options *o)
+{
+	uint32_t rate = x->r.format.rate, rch = x->r.format.channels;
+	uint64_t lead = (uint64_t)rate * LEAD_MS / 1000;
+	uint64_t interval = (uint64_t)rate * o->interval_ms / 1000;
+	uint64_t piece = (uint64_t)rate * PIECE_MS / 1000, sent = 0, t0, deadline;
+	uint64_t last_click = lead + (uint64_t)(o->clicks - 1) * interval;
+	int16_t out[4096 * 16], in[4096 * 16];
+
+	if (piece * rch > sizeof(out) / sizeof(out[0]) || !piece)
+		piece = sizeof(out) / sizeof(out[0]) / rch;
+	if (hsc_request(x->c, x->k.id, HSP_START, -1) < 0)
+		return fail(x, "START capture");
+	if (hsc_request(x->c, x->r.id, HSP_START, -1) < 0)
+		return fail(x, "START render");
+	t0 = now_ns();
+	/* Every click, plus ten seconds for the last to come back. */
+	deadline = t0 + (last_click * 1000000000u) / rate + 10000000000u;
+	while (x->detected < o->clicks) {
+		uint64_t t = now_ns(), due, idx;
+		long got;
+
+		if (t > deadline) {
+			/* Lost clicks (an underrun or a capture drop ate
+			 * them) are reported, with figures over the rest. */
+			fprintf(stderr, "hsd-roundtrip: %u of %u clicks came back\n",
+				x->detected, o->clicks);
+			return x->detected ? 0 : 1;
+		}
+		/* The frames due by now plus one render latency: the most
+		 * the client may have sent. */
+		due = (t - t0) * rate / 1000000000u + x->r.latency_frames;
+		while (sent < due) {
+			uint64_t n = due - sent < piece ? due - sent : piece;
+			long w;
+
+			memset(out, 0, (size_t)(n * rch * sizeof(out[0])));
+			for (unsigned k = 0; k < o->clicks; k++) {
+				uint64_t at = lead + (uint64_t)k * interval;
+
+				if (at >= sent && at < sent + n)
+					for (unsigned c = 0; c < rch; c++)
+						out[(at - sent) * rch + c] = CLICK_LEVEL;
+			}
+			w = hsc_write(x->c, x->r.id, out, (uint32_t)n, -1);
+			if (w < 0)
+				return fail(x, "write");
+			for (unsigned k = 0; k < o->clicks; k++) {
+				uint64_t at = lead + (uint64_t)k * interval;
+
+				if (at >= sent && at < sent + (uint64_t)w)
+					x->sent_ns[k] = now_ns();
+			}
+			sent += (uint64_t)w;
+		}
+		got = hsc_read(x->c, x->k.id, in, (uint32_t)(sizeof(in) / sizeof(in[0]) /
+							     x->k.format.channels),
+			       &idx, (int)PIECE_MS);
+		if (got == -ETIMEDOUT)
+			continue;
+		if (got < 0)
+			return fail(x, "read");
+		scan(x, in, got, idx, now_ns(), o->clicks, interval);
+	}
+	return 0;
+}
+
+static void report(const run *x, const options *o)
+{
+	double *v = malloc(sizeof(double) * (x->detected ? x->detected : 1));
+	double rl = (double)x->r.latency_frames * 1000.0 / x->r.format.rate;
+	double kl = (double)x->k.latency_frames * 1000.0 / x->k.format.rate;
+	double p50 = 0, p99 = 0, max = 0;
+
+	if (v && x->detected) {
+		memcpy(v, x->rt_ms, sizeof(double) * x->detected);
+		qsort(v, x->detected, sizeof(double), cmp_double);
+		p50 = percentile(v, x->detected, 50);
+		p99 = percentile(v, x->detected, 99);
+		max = v[x->detected - 1];
+	}
+	free(v);
+	if (o->json) {
+		printf("{\"render\": {\"stream\": \"%s\", \"latency_ms\": %.3f}, "
+		       "\"capture\": {\"stream\": \"%s\", \"latency_ms\": %.3f}, "
+		       "\"configured_latency_ms\": %.3f, \"clicks\": %u, \"detected\": %u, "
+		       "\"round_trip_ms\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}}\n",
+		       o->render, rl, o->capture, kl, rl + kl, o->clicks, x->detected, p50, p99,
+		       max);
+		return;
+	}
+	printf("render %s: latency %.3f ms; capture %s: latency %.3f ms; configured sum %.3f ms\n",
+	       o->render, rl, o->capture, kl, rl + kl);
+	printf("round trip over %u of %u clicks: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+	       x->detected, o->clicks, p50, p99, max);
+}
+
+int main(int argc, char **argv)
+{
+	options o;
+	run x = {0};
+	char why[256] = "";
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	x.sent_ns = calloc(o.clicks, sizeof(*x.sent_ns));
+	x.rt_ms = calloc(o.clicks, sizeof(*x.rt_ms));
+	x.matched = calloc(o.clicks, sizeof(*x.matched));
+	if (!x.sent_ns || !x.rt_ms || !x.matched) {
+		fprintf(stderr, "hsd-roundtrip: out of memory\n");
+		rc = 1;
+		goto out;
+	}
+	if (hsc_connect(o.server, NULL, &x.c, why, sizeof(why)) < 0) {
+		fprintf(stderr, "hsd-roundtrip: %s\n", why);
+		rc = 1;
+		goto out;
+	}
+	rc = open_stream(&x, o.render, HSP_DIR_RENDER, o.render_latency_us, &x.r);
+	if (!rc)
+		rc = open_stream(&x, o.capture, HSP_DIR_CAPTURE, o.capture_latency_us, &x.k);
+	if (!rc && x.r.format.channels > 16)
+		rc = 1;
+	if (!rc)
+		rc = measure(&x, &o);
+	if (!rc)
+		report(&x, &o);
+out:
+	hsc_destroy(x.c);
+	free(x.sent_ns);
+	free(x.rt_ms);
+	free(x.matched);
+	return rc;
+}

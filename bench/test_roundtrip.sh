@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# hsd-roundtrip in a very short run (three clicks) against an hdastreamd this
+# test starts on a free port with bench/roundtrip.conf, in a folder of its
+# own: the clicks are detected and the figures printed, text and --json.
+# Nothing about their size is checked (speed is never asserted).  20 ms:
+# at 2 ms clicks are lost today (docs/LATENCY.md, "Measured").
+set -eu
+dir=$(mktemp -d "${TMPDIR:-/tmp}/hsd-roundtrip-XXXXXX")
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2 || true; exit 1; }
+
+sed 's/^listen = .*/listen = 127.0.0.1:0/' "$CONF" >"$dir/conf"
+"$HDASTREAMD" --config "$dir/conf" 2>"$dir/log" &
+pid=$!
+# Where it serves, from its log: bounded (30 s), polled every 50 ms.
+port=
+for _ in $(seq 600); do
+  port=$(sed -n 's/^<5>serving on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/log" | head -n1)
+  [ -n "$port" ] && break
+  kill -0 "$pid" 2>/dev/null || fail "hdastreamd exited"
+  sleep 0.05
+done
+[ -n "$port" ] || fail "hdastreamd did not say where it serves"
+
+"$HSD_ROUNDTRIP" --server "127.0.0.1:$port" --latency-ms 20 --clicks 3 --interval-ms 100 \
+  >"$dir/text" || fail "hsd-roundtrip (text) failed: $(cat "$dir/text")"
+cat "$dir/text"
+grep -qE '^round trip over 3 of 3 clicks: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' \
+  "$dir/text" || fail "unexpected text: $(cat "$dir/text")"
+grep -qE 'configured sum [0-9.]+ ms' "$dir/text" || fail "no configured latency: $(cat "$dir/text")"
+
+"$HSD_ROUNDTRIP" --server "127.0.0.1:$port" --latency-ms 20 --clicks 2 --interval-ms 100 --json \
+  >"$dir/json" || fail "hsd-roundtrip (json) failed: $(cat "$dir/json")"
+cat "$dir/json"
+python3 - "$dir/json" <<'PY' || fail "bad JSON: $(cat "$dir/json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["clicks"] == 2 and r["detected"] == 2, r
+rt = r["round_trip_ms"]
+assert 0 < rt["p50"] <= rt["p99"] <= rt["max"], rt
+assert r["configured_latency_ms"] == r["render"]["latency_ms"] + r["capture"]["latency_ms"] or \
+  abs(r["configured_latency_ms"] - r["render"]["latency_ms"] - r["capture"]["latency_ms"]) < 0.01, r
+PY
+kill -TERM "$pid"
+wait "$pid" || fail "hdastreamd did not stop with 0"
+pid=
