@@ -50,15 +50,22 @@ static void device_step(emu_ctrl *c, uint64_t now_ns)
 		 * stores: a reader that takes WALCLK and then the positions
 		 * sees them from one step unless it straddles these few
 		 * stores, which its second WALCLK read catches (libhda
-		 * position.c).  Published in the step's work instead, a
+		 * position.c), given the order below.  Published in the step's work instead, a
 		 * reader could meet this step's WALCLK with the previous
 		 * step's positions a whole tick (48 frames at 48 kHz) behind
 		 * for as long as the work took: the truth=PATH test saw it.
 		 */
-		emu_walclk_store(c, walclk_at(now_ns));
 		for (unsigned n = 0; n < c->n_sd; n++)
 			if (stepped >> n & 1u) /* one that failed too */
 				emu_sd_publish(&c->sd[n], &env);
+		/* WALCLK last, with release: a reader whose first WALCLK read
+		 * sees this step's value then sees this step's positions too;
+		 * one that sees the previous WALCLK and this step's positions
+		 * sees this step's WALCLK at its second read, and reads
+		 * again.  (WALCLK first let a reader take this step's WALCLK
+		 * with the previous step's positions, a tick behind, with
+		 * both of its WALCLK reads equal.) */
+		emu_walclk_store(c, walclk_at(now_ns));
 		emu_truth_step(c->truth, c->sd, c->n_sd, now_ns,
 			       c->sd_mask);
 	} else {

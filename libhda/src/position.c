@@ -34,8 +34,11 @@
  * only control-thread callers meet that one, see hda__streams_run). */
 uint32_t hda__wall_clock(hda_bus *bus)
 {
+	/* Acquire: positions read after it are no older than it (the
+	 * emulator stores WALCLK last, with release, after each step's
+	 * positions: hda_read_position's two reads rely on that order). */
 	if (bus->walclk_reg)
-		return __atomic_load_n(bus->walclk_reg, __ATOMIC_RELAXED);
+		return __atomic_load_n(bus->walclk_reg, __ATOMIC_ACQUIRE);
 	if (bus->ops->wall_clock)
 		return bus->ops->wall_clock(bus->plat);
 	return hda__rd32(bus, HDA_WALCLK);
