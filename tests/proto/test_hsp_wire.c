@@ -69,6 +69,8 @@ static void test_typed_encoders(void **state)
 	SAME(HSP_KEEPALIVE, hsp_encode_keepalive, keepalive);
 	SAME(HSP_AUDIO, hsp_encode_audio, audio);
 	SAME(HSP_ERROR, hsp_encode_error, error);
+	SAME(HSP_STATUS, hsp_encode_status, status);
+	SAME(HSP_STATUS_REPORT, hsp_encode_status_report, status_report);
 #undef SAME
 	for (uint16_t t = HSP_START; t <= HSP_POSITION_REQUEST; t++) {
 		sample_msg(t, &m);
@@ -110,7 +112,7 @@ static void test_audio_head(void **state)
 static void test_no_overflow(void **state)
 {
 	for (size_t i = 0; i < N_SAMPLES; i++) {
-		uint8_t buf[256], canary[256];
+		uint8_t buf[1024], canary[1024];
 		hsp_msg m;
 		int n;
 
