@@ -9,7 +9,6 @@
  * whole; the set may be a step apart, hsd_counters.h).  So `hdastream
  * status` disturbs no stream, whatever it runs.
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,9 +46,8 @@ static void stream_counters(const hsd_stream *s, hsp_status_stream *r)
 	} else {
 		hsd_capture_counters(s->a->capture, &c);
 		r->overruns = c.overruns;
-		r->dropped = c.lost_frames +
-			     atomic_load_explicit(&s->a->starved_frames,
-						  memory_order_relaxed);
+		/* Lost in the hardware, or for want of a chunk. */
+		r->dropped = c.lost_frames + hsd_chunker_starved(&s->a->chunker);
 	}
 	r->frames = c.frames;
 }
