@@ -690,6 +690,7 @@ static void test_status(void **state)
 	finish(c, f);
 	assert_true(f->result.hello.caps & HSP_CAP_STATUS);
 	assert_int_equal(f->result.requests[HSP_STATUS], 2);
+	fake_free(f);
 	free(st);
 }
 
@@ -710,6 +711,7 @@ static void test_status_not_offered(void **state)
 	open_stream(c, "playback", &si);
 	finish(c, f);
 	assert_int_equal(f->result.requests[HSP_STATUS], 0);
+	fake_free(f);
 	free(st);
 }
 
@@ -729,6 +731,7 @@ static void test_status_error(void **state)
 	assert_int_equal(hsc_status_get(c, st, -1), HSC_E_PROTO(HSP_ERR_LIMIT));
 	assert_false(hsc_last_error(c)->fatal);
 	finish(c, f);
+	fake_free(f);
 	free(st);
 }
 
@@ -759,6 +762,7 @@ static void test_status_malformed(void **state)
 	finish(c, f);
 	assert_int_equal(f->result.client_error.code, HSP_ERR_BAD_MESSAGE);
 	assert_int_equal(f->result.client_error.fatal, 1);
+	fake_free(f);
 	free(st);
 }
 
