@@ -139,6 +139,7 @@ int hsd_daemon_run(hsd_config *config, hda_bus *bus)
 		return EX_SOFTWARE;
 	}
 	d->loop = &loop;
+	d->started_ms = uv_now(&loop);
 	d->config = config;
 	d->bus = bus;
 	uv_async_init(&loop, &d->wake, on_wake);

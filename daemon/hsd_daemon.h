@@ -58,6 +58,11 @@ typedef struct hsd_stream {
 	/* capture: frames lost to an empty pool and to overruns, as last
 	 * logged, and when */
 	uint64_t starved_logged, overrun_logged, loss_log_ms;
+	/* The sizing of the open engine, or of the latest one, kept past its
+	 * close so that STATUS (hsd_status.c) needs no engine. */
+	hsd_sizing sizing;
+	uint32_t fifo_bytes;
+	bool sized;              /* an engine was opened once */
 } hsd_stream;
 
 struct hsd_daemon {
@@ -78,6 +83,7 @@ struct hsd_daemon {
 	bool stopping;
 	bool rt_logged;
 	uint64_t msgs_lost; /* the audio thread's, as last logged */
+	uint64_t started_ms; /* uv_now at start-up: STATUS's uptime */
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t watchdog, stop_timer;
 	uint64_t watchdog_usec;

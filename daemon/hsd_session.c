@@ -62,7 +62,8 @@ int ss_write(hsd_session *ss, wreq *w, uv_buf_t *bufs, unsigned n)
 /* Send one encoded message (len bytes from enc). */
 void ss_send(hsd_session *ss, const hsp_msg *m, bool close_after)
 {
-	uint8_t buf[HSP_HEADER_SIZE + 512];
+	/* Room for the largest message but AUDIO (a STATUS_REPORT). */
+	uint8_t buf[HSP_HEADER_SIZE + HSP_STATUS_BODY_MAX];
 	int len = hsp_encode(buf, sizeof(buf), m);
 	wreq *w;
 	uv_buf_t b;

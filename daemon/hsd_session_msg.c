@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hsd_session.h"
+#include "hsd_status.h"
 
 /* ---- Positions --------------------------------------------------------------- */
 
@@ -321,7 +322,7 @@ static void on_hello(hsd_session *ss, const hsp_hello *m)
 		return;
 	}
 	r.u.hello_ack = (hsp_hello_ack){.version = HSP_VERSION,
-					.caps = m->caps & HSP_CAP_PCM,
+					.caps = m->caps & (HSP_CAP_PCM | HSP_CAP_STATUS),
 					.idle_timeout_ms = HSD_IDLE_TIMEOUT_MS};
 	snprintf(r.u.hello_ack.name, sizeof(r.u.hello_ack.name), "hdastreamd");
 	hsd_log(HSD_LOG_INFO, "client %s: hello from '%s'", ss->peer, m->name);
@@ -347,6 +348,9 @@ void ss_on_message(hsd_session *ss, const hsp_msg *m)
 		break;
 	case HSP_AUDIO:
 		on_audio(ss, &m->u.audio);
+		break;
+	case HSP_STATUS:
+		hsd_status_answer(ss, m->u.status.tag);
 		break;
 	case HSP_ERROR:
 		hsd_log(HSD_LOG_NOTICE, "client %s: sent ERROR %s: %s", ss->peer,

@@ -152,6 +152,9 @@ hda_status hsd_stream_open_engine(hsd_stream *s, const hda_stream_format *fmt,
 	s->a = a;
 	s->format = *fmt;
 	s->starved_logged = s->overrun_logged = 0;
+	s->sizing = hsd_engine_get_info(a->engine)->sizing;
+	s->fifo_bytes = hsd_engine_get_info(a->engine)->fifo_bytes;
+	s->sized = true;
 	s->have_last = false;
 	s->running = false;
 	return HDA_STATUS_SUCCESS;

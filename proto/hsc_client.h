@@ -190,6 +190,23 @@ bool hsc_last_position(const hsc_client *c, uint32_t stream,
  */
 int hsc_service(hsc_client *c, int timeout_ms);
 
+/* ---- Daemon status (PROTOCOL.md, "STATUS") ------------------------------ */
+
+/* A STATUS_REPORT, whole and validated: the fixed part (its `streams` and
+ * `records` pointers are NULL here) and every record. */
+typedef struct hsc_status {
+	hsp_status_report report;
+	uint32_t count; /* = report.stream_count */
+	hsp_status_stream streams[HSP_STATUS_STREAMS_MAX];
+} hsc_status;
+
+/* Whether the server answers STATUS (it kept HSP_CAP_STATUS in HELLO_ACK). */
+bool hsc_server_has_status(const hsc_client *c);
+/* STATUS, and wait for its STATUS_REPORT.  -EOPNOTSUPP (nothing sent) when
+ * the server does not offer it: an older server would take the request
+ * as a fatal unknown type. */
+int hsc_status_get(hsc_client *c, hsc_status *out, int timeout_ms);
+
 /* ---- Timing (PROTOCOL.md, "Timing: when a frame meets the converter") ---- */
 
 typedef struct hsc_frame_time {

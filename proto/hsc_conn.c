@@ -345,6 +345,23 @@ static void dispatch(hsc_client *c, const hsp_msg *m)
 			c->wait.done = true;
 		}
 		break;
+	case HSP_STATUS_REPORT:
+		/* The records point into the parser: copy them out now (the
+		 * decoder validated every one). */
+		if (c->wait.tag == m->u.status_report.tag &&
+		    c->wait.type == HSP_STATUS && c->wait.status) {
+			hsc_status *st = c->wait.status;
+
+			st->report = m->u.status_report;
+			st->report.records = NULL;
+			st->report.streams = NULL;
+			st->count = m->u.status_report.stream_count;
+			for (uint32_t i = 0; i < st->count; i++)
+				(void)hsp_status_stream_get(&m->u.status_report, i,
+							    &st->streams[i]);
+			c->wait.done = true;
+		}
+		break;
 	case HSP_CREDIT:
 		s = hsc__slot(c, m->u.credit.stream);
 		if (s && s->direction == HSP_DIR_RENDER && m->u.credit.limit > s->limit)
@@ -476,9 +493,11 @@ int hsc__transact(hsc_client *c, hsp_msg *m, int64_t deadline)
 		c->next_tag = 1;
 	if (m->type == HSP_OPEN)
 		m->u.open.tag = c->next_tag;
+	else if (m->type == HSP_STATUS)
+		m->u.status.tag = c->next_tag;
 	else
 		m->u.request.tag = c->next_tag;
-	c->wait = (hsc_wait){.tag = c->next_tag, .type = m->type};
+	c->wait = (hsc_wait){.tag = c->next_tag, .type = m->type, .status = c->wait.status};
 	rc = hsc__send(c, m, deadline);
 	while (!rc && !c->wait.done)
 		rc = hsc__pump(c, deadline);
@@ -500,7 +519,8 @@ static int handshake(hsc_client *c, const char *name, char *why, size_t whylen)
 	int rc;
 
 	m.u.hello = (hsp_hello){.version_min = HSP_VERSION,
-				.version_max = HSP_VERSION, .caps = HSP_CAP_PCM};
+				.version_max = HSP_VERSION,
+				.caps = HSP_CAP_PCM | HSP_CAP_STATUS};
 	snprintf(m.u.hello.name, sizeof(m.u.hello.name), "%s", name);
 	rc = hsc__send(c, &m, deadline);
 	while (!rc && !c->greeted)
@@ -597,6 +617,29 @@ uint32_t hsc_server_idle_timeout_ms(const hsc_client *c)
 const char *hsc_server_address(const hsc_client *c)
 {
 	return c->address;
+}
+
+bool hsc_server_has_status(const hsc_client *c)
+{
+	return (c->hello_ack.caps & HSP_CAP_STATUS) != 0;
+}
+
+int hsc_status_get(hsc_client *c, hsc_status *out, int timeout_ms)
+{
+	hsp_msg m = {.type = HSP_STATUS};
+	int rc;
+
+	if (c->dead)
+		return c->dead;
+	if (!hsc_server_has_status(c))
+		return hsc__fail(c, -EOPNOTSUPP, 0,
+				 "%s: the server does not offer STATUS (%s)",
+				 c->address, c->hello_ack.name);
+	memset(out, 0, sizeof(*out));
+	c->wait.status = out;
+	rc = hsc__transact(c, &m, hsc__deadline(c, timeout_ms));
+	c->wait.status = NULL;
+	return rc;
 }
 
 int hsc_service(hsc_client *c, int timeout_ms)

@@ -35,6 +35,7 @@ typedef struct hsc_wait {
 		hsp_opened opened;
 		hsp_position position;
 	} ans;
+	hsc_status *status; /* STATUS: where the report goes */
 } hsc_wait;
 
 struct hsc_client {

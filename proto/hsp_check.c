@@ -267,6 +267,127 @@ static int check_error(const hsp_error_msg *e, const char *name, char *reason)
 			    reason);
 }
 
+int hsp__check_status_stream(const hsp_status_stream *s,
+			     const hsp_status_report *r, char *reason)
+{
+	static const char name[] = "STATUS_REPORT";
+	bool render = s->direction == HSP_DIR_RENDER;
+	uint32_t fb;
+	int rc = check_string(s->name, sizeof(s->name), STR_STREAM,
+			      "STATUS_REPORT stream name", reason);
+
+	if (rc)
+		return rc;
+	if (s->direction != HSP_DIR_RENDER && s->direction != HSP_DIR_CAPTURE)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: direction %u", name, s->name,
+				 s->direction);
+	rc = check_codec(s->codec, name, reason);
+	if (rc)
+		return rc;
+	if (s->state > HSP_SSTATE_RUNNING)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: state %u", name, s->name, s->state);
+	if (s->flags & ~HSP_SS_FLAGS_ALL)
+		return hsp__fail(reason, HSP_ERR_RESERVED,
+				 "%s: stream %s: flags 0x%02x", name, s->name,
+				 s->flags);
+	/* The flags say one thing once: an engine is open exactly when the
+	 * state is not IDLE, a reading needs an engine, stalled a reading. */
+	if (!(s->flags & HSP_SS_ENGINE) != (s->state == HSP_SSTATE_IDLE) ||
+	    ((s->flags & HSP_SS_POSITION) && !(s->flags & HSP_SS_ENGINE)) ||
+	    ((s->flags & HSP_SS_STALLED) && !(s->flags & HSP_SS_POSITION)) ||
+	    ((s->flags & HSP_SS_OWNER) && !render) ||
+	    ((s->flags & HSP_SS_ALWAYS_ON) && render))
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: flags 0x%02x contradict state %u "
+				 "or direction %u", name, s->name, s->flags,
+				 s->state, s->direction);
+	fb = hsp_format_frame_bytes(&s->format);
+	if (!fb)
+		return hsp__fail(reason, HSP_ERR_BAD_FORMAT,
+				 "%s: stream %s: format %u Hz, %u bits in %u, %u "
+				 "channels", name, s->name, s->format.rate,
+				 s->format.bits, s->format.container,
+				 s->format.channels);
+	if (!s->buffer_bytes || s->buffer_bytes > HSP_BUFFER_MAX ||
+	    s->buffer_bytes % fb)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: buffer of %u bytes (whole %u-byte "
+				 "frames, at most %u)", name, s->name,
+				 s->buffer_bytes, fb, HSP_BUFFER_MAX);
+	if (!s->period_frames || s->period_frames > s->buffer_bytes / fb)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: period of %u frames in a %u-frame "
+				 "buffer", name, s->name, s->period_frames,
+				 s->buffer_bytes / fb);
+	if (s->fifo_bytes > HSP_FIFO_MAX)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: FIFO of %u bytes", name, s->name,
+				 s->fifo_bytes);
+	if (!s->latency_frames || !s->latency_us)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: latency of %u frames, %u us",
+				 name, s->name, s->latency_frames, s->latency_us);
+	if ((render && s->listeners) || s->listeners > r->max_clients)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: %u listeners (%s stream, at most "
+				 "%u clients)", name, s->name, s->listeners,
+				 render ? "a render" : "a capture", r->max_clients);
+	if (render ? s->overruns != 0 : s->underruns != 0)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: %s counted on a %s stream", name,
+				 s->name, render ? "overruns" : "underruns",
+				 render ? "render" : "capture");
+	if (!(s->flags & HSP_SS_POSITION) &&
+	    (s->dma_frames || s->wall_ticks || s->mono_ns || s->real_ns))
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: stream %s: positions without a reading",
+				 name, s->name);
+	return 0;
+}
+
+static int check_status_report(const hsp_status_report *r, const char *name,
+			       char *reason)
+{
+	char first[HSP_NAME_MAX * HSP_STATUS_STREAMS_MAX];
+	int rc;
+
+	NONZERO(r->tag, "tag");
+	NONZERO(r->max_clients, "max_clients");
+	if (r->stream_count > HSP_STATUS_STREAMS_MAX)
+		return hsp__fail(reason, HSP_ERR_TOO_LARGE,
+				 "%s: %u streams, at most %u", name,
+				 r->stream_count, HSP_STATUS_STREAMS_MAX);
+	if (r->stream_count && !r->records && !r->streams)
+		return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+				 "%s: %u streams and no records", name,
+				 r->stream_count);
+	for (uint32_t i = 0; i < r->stream_count; i++) {
+		hsp_status_stream s;
+
+		if (r->records)
+			rc = hsp__status_record_read(r->records +
+						     (size_t)i * HSP_STATUS_RECORD,
+						     &s, reason);
+		else
+			rc = (s = r->streams[i], 0);
+		if (!rc)
+			rc = hsp__check_status_stream(&s, r, reason);
+		if (rc)
+			return rc;
+		/* A stream is listed once (names are config sections). */
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(first + (size_t)j * HSP_NAME_MAX, s.name))
+				return hsp__fail(reason, HSP_ERR_BAD_MESSAGE,
+						 "%s: stream %s listed twice",
+						 name, s.name);
+		memcpy(first + (size_t)i * HSP_NAME_MAX, s.name, HSP_NAME_MAX);
+	}
+	return check_string(r->server, sizeof(r->server), STR_SOFTWARE,
+			    "STATUS_REPORT server name", reason);
+}
+
 int hsp__validate(const hsp_msg *m, char *reason)
 {
 	const hsp_desc *d = hsp__desc(m->type);
@@ -309,6 +430,11 @@ int hsp__validate(const hsp_msg *m, char *reason)
 		return check_audio(&m->u.audio, name, reason);
 	case HSP_ERROR:
 		return check_error(&m->u.error, name, reason);
+	case HSP_STATUS:
+		NONZERO(m->u.status.tag, "tag");
+		return 0;
+	case HSP_STATUS_REPORT:
+		return check_status_report(&m->u.status_report, name, reason);
 	}
 	return hsp__fail(reason, HSP_ERR_UNKNOWN_TYPE, "message type 0x%04x",
 			 m->type);

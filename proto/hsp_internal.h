@@ -6,7 +6,8 @@
 #include "hsp_wire.h"
 
 /* What follows a message's fixed fields. */
-enum { HSP_TAIL_NONE, HSP_TAIL_STRING, HSP_TAIL_PAYLOAD };
+/* HSP_TAIL_RECORDS: STATUS_REPORT's records and then its string. */
+enum { HSP_TAIL_NONE, HSP_TAIL_STRING, HSP_TAIL_PAYLOAD, HSP_TAIL_RECORDS };
 
 typedef struct hsp_desc {
 	uint16_t type;
@@ -28,6 +29,14 @@ int hsp__fail(char *reason, int code, const char *fmt, ...);
  * applied by the decoder after reading and by the encoders before writing.
  * 0 or the negated hsp_err with reason. */
 int hsp__validate(const hsp_msg *m, char *reason);
+
+/* The value rules of one STATUS_REPORT record (hsp_check.c). */
+int hsp__check_status_stream(const hsp_status_stream *s,
+			     const hsp_status_report *r, char *reason);
+/* Decode record bytes (HSP_STATUS_RECORD of them) with their byte-level
+ * rules (reserved bytes, the name's padding) but not the value rules. */
+int hsp__status_record_read(const uint8_t *rec, hsp_status_stream *out,
+			    char *reason);
 
 /* The encoder without the validation: the bytes of any message whose
  * strings are terminated within their members (and at most their bound),

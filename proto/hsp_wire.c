@@ -23,11 +23,14 @@ static const hsp_desc descs[] = {
 	{HSP_DRAIN, C, HSP_TAIL_NONE, 8, 0, "DRAIN"},
 	{HSP_CLOSE, C, HSP_TAIL_NONE, 8, 0, "CLOSE"},
 	{HSP_POSITION_REQUEST, C, HSP_TAIL_NONE, 8, 0, "POSITION_REQUEST"},
+	{HSP_STATUS, C, HSP_TAIL_NONE, 8, 0, "STATUS"},
 	{HSP_HELLO_ACK, S, HSP_TAIL_STRING, 20, HSP_NAME_MAX, "HELLO_ACK"},
 	{HSP_OPENED, S, HSP_TAIL_NONE, 40, 0, "OPENED"},
 	{HSP_ACK, S, HSP_TAIL_NONE, 12, 0, "ACK"},
 	{HSP_CREDIT, S, HSP_TAIL_NONE, 16, 0, "CREDIT"},
 	{HSP_POSITION, S, HSP_TAIL_NONE, 88, 0, "POSITION"},
+	{HSP_STATUS_REPORT, S, HSP_TAIL_RECORDS, HSP_STATUS_FIXED, HSP_NAME_MAX,
+	 "STATUS_REPORT"},
 	{HSP_KEEPALIVE, C | S, HSP_TAIL_NONE, 8, 0, "KEEPALIVE"},
 	{HSP_AUDIO, C | S, HSP_TAIL_PAYLOAD, HSP_AUDIO_FIXED, 0, "AUDIO"},
 	{HSP_ERROR, C | S, HSP_TAIL_STRING, 12, HSP_TEXT_MAX, "ERROR"},
@@ -230,7 +233,94 @@ static void visit(cursor *c, hsp_msg *m)
 		U8(c, m->u.error.fatal);
 		f_reserved(c, 1);
 		break;
+	case HSP_STATUS:
+		U32(c, m->u.status.tag);
+		f_reserved(c, 4);
+		break;
+	case HSP_STATUS_REPORT:
+		U32(c, m->u.status_report.tag);
+		U16(c, m->u.status_report.stream_count);
+		f_reserved(c, 2);
+		U32(c, m->u.status_report.clients);
+		U32(c, m->u.status_report.max_clients);
+		U64(c, m->u.status_report.uptime_ms);
+		break;
 	}
+}
+
+/* One STATUS_REPORT record (PROTOCOL.md, "STATUS_REPORT"): the name in a
+ * fixed field of HSP_NAME_MAX bytes, padded with NULs, then the fields.
+ * Read, a name without a NUL or with bytes after it is marked. */
+static void visit_record(cursor *c, hsp_status_stream *r, bool *bad_name)
+{
+	if (c->write) {
+		size_t n = strnlen(r->name, HSP_NAME_MAX - 1);
+
+		memset(c->p + c->off, 0, HSP_NAME_MAX);
+		memcpy(c->p + c->off, r->name, n);
+	} else {
+		const uint8_t *nul = memchr(c->p + c->off, 0, HSP_NAME_MAX);
+
+		memcpy(r->name, c->p + c->off, HSP_NAME_MAX);
+		*bad_name = !nul;
+		for (const uint8_t *q = nul; q && q < c->p + c->off + HSP_NAME_MAX; q++)
+			*bad_name |= *q != 0;
+		r->name[HSP_NAME_MAX - 1] = '\0';
+	}
+	c->off += HSP_NAME_MAX;
+	U8(c, r->direction);
+	U8(c, r->codec);
+	U8(c, r->state);
+	U8(c, r->flags);
+	f_format(c, &r->format);
+	U32(c, r->latency_frames);
+	U32(c, r->latency_us);
+	U32(c, r->buffer_bytes);
+	U32(c, r->period_frames);
+	U32(c, r->fifo_bytes);
+	U32(c, r->listeners);
+	f_reserved(c, 4);
+	U64(c, r->link_frames);
+	U64(c, r->dma_frames);
+	U64(c, r->wall_ticks);
+	U64(c, r->mono_ns);
+	U64(c, r->real_ns);
+	U64(c, r->frames);
+	U64(c, r->underruns);
+	U64(c, r->overruns);
+	U64(c, r->dropped);
+}
+
+int hsp__status_record_read(const uint8_t *rec, hsp_status_stream *out,
+			    char *reason)
+{
+	cursor c = {.p = (uint8_t *)rec};
+	bool bad_name = false;
+
+	memset(out, 0, sizeof(*out));
+	visit_record(&c, out, &bad_name);
+	if (bad_name)
+		return hsp__fail(reason, HSP_ERR_BAD_STRING,
+				 "STATUS_REPORT: a stream name without its "
+				 "terminator or not padded with NULs");
+	if (c.reserved_at)
+		return hsp__fail(reason, HSP_ERR_RESERVED,
+				 "STATUS_REPORT: reserved byte at record offset "
+				 "%zu is not 0", c.reserved_at - 1);
+	return 0;
+}
+
+int hsp_status_stream_get(const hsp_status_report *r, uint32_t i,
+			  hsp_status_stream *out)
+{
+	if (!r || i >= r->stream_count || i >= HSP_STATUS_STREAMS_MAX ||
+	    (!r->records && !r->streams))
+		return -HSP_ERR_BAD_MESSAGE;
+	if (r->records)
+		return hsp__status_record_read(r->records + (size_t)i * HSP_STATUS_RECORD,
+					       out, NULL);
+	*out = r->streams[i];
+	return 0;
 }
 
 /* The string member that is a message's tail, with its bound. */
@@ -241,6 +331,7 @@ static char *tail_string(hsp_msg *m)
 	case HSP_HELLO_ACK: return m->u.hello_ack.name;
 	case HSP_OPEN: return m->u.open.name;
 	case HSP_ERROR: return m->u.error.text;
+	case HSP_STATUS_REPORT: return m->u.status_report.server;
 	}
 	return NULL;
 }
@@ -280,8 +371,15 @@ long hsp_check_header(const void *header, hsp_peer from, uint16_t *type,
 				 "%s: body of %u bytes, at most %u", d->name,
 				 len, HSP_MAX_BODY);
 	/* A string tail is at least its terminator.  An AUDIO payload of 0
-	 * bytes gets through here to be named by the validator. */
-	least = d->fixed + (d->tail == HSP_TAIL_STRING ? 1u : 0u);
+	 * bytes gets through here to be named by the validator.  Records
+	 * are bounded by their greatest count; the count itself is judged
+	 * with the body. */
+	if (d->tail == HSP_TAIL_RECORDS && len > HSP_STATUS_BODY_MAX)
+		return hsp__fail(reason, HSP_ERR_TOO_LARGE,
+				 "%s: body of %u bytes, at most %u", d->name,
+				 len, HSP_STATUS_BODY_MAX);
+	least = d->fixed + (d->tail == HSP_TAIL_STRING ||
+			    d->tail == HSP_TAIL_RECORDS ? 1u : 0u);
 	if (len < least)
 		return hsp__fail(reason, HSP_ERR_TRUNCATED,
 				 "%s: body of %u bytes, needs %u", d->name, len,
@@ -306,15 +404,26 @@ int hsp__encode_unchecked(void *buf, size_t cap, const hsp_msg *msg,
 	hsp_msg m = *msg; /* visit() takes the fields by non-const pointer */
 	const hsp_desc *d = hsp__desc(m.type);
 	cursor c = {.p = buf, .off = HSP_HEADER_SIZE, .write = true};
-	size_t tail = 0, body, wrote;
+	size_t tail = 0, body, wrote, records = 0;
 	const char *s = tail_string(&m);
 
 	if (!d)
 		return -HSP_ERR_UNKNOWN_TYPE;
-	if (d->tail == HSP_TAIL_STRING)
+	if (d->tail == HSP_TAIL_RECORDS) {
+		/* A count over the bound is not encoded even unchecked: the
+		 * records would not fit HSP_STATUS_BODY_MAX. */
+		if (m.u.status_report.stream_count > HSP_STATUS_STREAMS_MAX)
+			return -HSP_ERR_TOO_LARGE;
+		if (m.u.status_report.stream_count && !m.u.status_report.streams &&
+		    !m.u.status_report.records)
+			return -HSP_ERR_BAD_MESSAGE;
+		records = (size_t)m.u.status_report.stream_count * HSP_STATUS_RECORD;
+	}
+	if (d->tail == HSP_TAIL_STRING || d->tail == HSP_TAIL_RECORDS)
 		tail = strnlen(s, d->tail_max - 1) + 1;
 	else if (d->tail == HSP_TAIL_PAYLOAD)
 		tail = m.u.audio.payload_len;
+	tail += records;
 	body = d->fixed + tail;
 	wrote = HSP_HEADER_SIZE + d->fixed + (payload ? tail : 0);
 	if (!buf || cap < wrote)
@@ -325,7 +434,22 @@ int hsp__encode_unchecked(void *buf, size_t cap, const hsp_msg *msg,
 	for (unsigned i = 0; i < 4; i++)
 		c.p[4 + i] = (uint8_t)(body >> (8 * i));
 	visit(&c, &m);
+	for (uint32_t i = 0; payload && i < records / HSP_STATUS_RECORD; i++) {
+		hsp_status_stream r;
+		bool unused;
+
+		if (m.u.status_report.records) {
+			/* A decoded report: its bytes are already canonical. */
+			memcpy(c.p + c.off, m.u.status_report.records +
+			       (size_t)i * HSP_STATUS_RECORD, HSP_STATUS_RECORD);
+			c.off += HSP_STATUS_RECORD;
+		} else {
+			r = m.u.status_report.streams[i];
+			visit_record(&c, &r, &unused);
+		}
+	}
 	if (payload && s) {
+		tail -= records;
 		memcpy(c.p + c.off, s, tail - 1);
 		c.p[c.off + tail - 1] = 0;
 	} else if (payload && tail) {
@@ -367,6 +491,9 @@ ENCODER(hsp_encode_position, HSP_POSITION, position, hsp_position)
 ENCODER(hsp_encode_keepalive, HSP_KEEPALIVE, keepalive, hsp_keepalive)
 ENCODER(hsp_encode_audio, HSP_AUDIO, audio, hsp_audio)
 ENCODER(hsp_encode_error, HSP_ERROR, error, hsp_error_msg)
+ENCODER(hsp_encode_status, HSP_STATUS, status, hsp_status_req)
+ENCODER(hsp_encode_status_report, HSP_STATUS_REPORT, status_report,
+	hsp_status_report)
 
 int hsp_encode_request(void *buf, size_t cap, uint16_t type,
 		       const hsp_request *m)
@@ -423,6 +550,32 @@ int hsp_decode(const void *frame, size_t len, hsp_peer from, hsp_msg *msg,
 				 "%s: reserved byte at body offset %zu is not 0",
 				 d->name, c.reserved_at - 1 - HSP_HEADER_SIZE);
 	tail = (size_t)body - d->fixed;
+	if (d->tail == HSP_TAIL_RECORDS) {
+		/* The count bounds the records before one is looked at; what
+		 * follows them is the string. */
+		size_t records = (size_t)msg->u.status_report.stream_count *
+				 HSP_STATUS_RECORD;
+
+		if (msg->u.status_report.stream_count > HSP_STATUS_STREAMS_MAX)
+			return hsp__fail(reason, HSP_ERR_TOO_LARGE,
+					 "%s: %u streams, at most %u", d->name,
+					 msg->u.status_report.stream_count,
+					 HSP_STATUS_STREAMS_MAX);
+		if (tail < records + 1)
+			return hsp__fail(reason, HSP_ERR_TRUNCATED,
+					 "%s: %zu bytes after the fixed part, %u "
+					 "records and a string need %zu", d->name,
+					 tail, msg->u.status_report.stream_count,
+					 records + 1);
+		if (tail - records > HSP_NAME_MAX)
+			return hsp__fail(reason, HSP_ERR_BAD_STRING,
+					 "%s: string of %zu bytes, at most %u with "
+					 "its terminator", d->name, tail - records,
+					 HSP_NAME_MAX);
+		msg->u.status_report.records = records ? c.p + c.off : NULL;
+		c.off += records;
+		tail -= records;
+	}
 	s = tail_string(msg);
 	if (s) {
 		const uint8_t *t = c.p + c.off;

@@ -53,6 +53,15 @@ extern "C" {
 #define HSP_BUFFER_MAX (4u << 20)  /* libhda's largest DMA buffer */
 #define HSP_FIFO_MAX 65536u
 #define HSP_REASON_MAX 160u        /* parser reason text, terminator included */
+/* STATUS_REPORT: at most this many stream records (hdastreamd has at most
+ * 30 streams), each of a fixed size, after a fixed part; the daemon's
+ * software name ends the body. */
+#define HSP_STATUS_STREAMS_MAX 32u
+#define HSP_STATUS_FIXED 24u
+#define HSP_STATUS_RECORD 176u
+#define HSP_STATUS_BODY_MAX                                                    \
+	(HSP_STATUS_FIXED + HSP_STATUS_STREAMS_MAX * HSP_STATUS_RECORD +       \
+	 HSP_NAME_MAX)
 
 /* Message types.  0x00xx are sent by clients, 0x01xx by servers, 0x02xx
  * by both. */
@@ -66,12 +75,14 @@ typedef enum hsp_type {
 	HSP_DRAIN = 0x0014,
 	HSP_CLOSE = 0x0015,
 	HSP_POSITION_REQUEST = 0x0016,
+	HSP_STATUS = 0x0017, /* with HSP_CAP_STATUS */
 	HSP_HELLO_ACK = 0x0101,
 	HSP_AUTH_CHALLENGE = 0x0102, /* reserved for a later version */
 	HSP_OPENED = 0x0110,
 	HSP_ACK = 0x0111,
 	HSP_CREDIT = 0x0112,
 	HSP_POSITION = 0x0113,
+	HSP_STATUS_REPORT = 0x0114, /* with HSP_CAP_STATUS */
 	HSP_KEEPALIVE = 0x0201,
 	HSP_AUDIO = 0x0202,
 	HSP_ERROR = 0x0203,
@@ -81,6 +92,7 @@ typedef enum hsp_type {
 #define HSP_CAP_PCM (1u << 0)
 #define HSP_CAP_OPUS (1u << 1) /* reserved: no version-1 peer sets it */
 #define HSP_CAP_AUTH (1u << 2) /* reserved: no version-1 peer sets it */
+#define HSP_CAP_STATUS (1u << 3) /* the server answers STATUS */
 
 typedef enum hsp_direction {
 	HSP_DIR_ANY = 0, /* OPEN only: whatever the stream is */
@@ -97,6 +109,23 @@ typedef enum hsp_codec {
 #define HSP_OPEN_LATENCY (1u << 1) /* OPEN.flags: latency override present */
 #define HSP_OPENED_ADJUSTED (1u << 0) /* OPENED.flags: latency not as asked */
 #define HSP_POS_STALLED (1u << 0)  /* POSITION.flags: positions held */
+
+/* STATUS_REPORT: a configured stream's state in the daemon (not a
+ * client's: that is hsp_stream_state). */
+typedef enum hsp_status_state {
+	HSP_SSTATE_IDLE = 0,    /* no engine open (nobody uses the stream) */
+	HSP_SSTATE_STOPPED = 1, /* an engine open, not running */
+	HSP_SSTATE_RUNNING = 2, /* the engine runs */
+} hsp_status_state;
+
+/* STATUS_REPORT stream record flags. */
+#define HSP_SS_ENGINE (1u << 0)    /* an engine is open (state not IDLE) */
+#define HSP_SS_OWNER (1u << 1)     /* render: a client has it open */
+#define HSP_SS_ALWAYS_ON (1u << 2) /* capture: runs with no listener */
+#define HSP_SS_POSITION (1u << 3)  /* the position fields hold a reading */
+#define HSP_SS_STALLED (1u << 4)   /* that reading is libhda's `stalled` */
+#define HSP_SS_ADJUSTED (1u << 5)  /* the latency is not the configured one */
+#define HSP_SS_FLAGS_ALL 0x3fu
 
 typedef enum hsp_stream_state {
 	HSP_STATE_IDLE = 0,
@@ -216,6 +245,50 @@ typedef struct hsp_position {
 	uint64_t frames_sent, frames_done, frames_dropped, underruns;
 } hsp_position;
 
+/* STATUS: tag only (the body's other 4 bytes are reserved). */
+typedef struct hsp_status_req {
+	uint32_t tag;
+} hsp_status_req;
+
+/* One configured stream in a STATUS_REPORT (PROTOCOL.md, "STATUS_REPORT").
+ * The sizing is that of the engine open now, or else of the latest one
+ * (the daemon opens each engine once at start-up).  The counters are the
+ * open engine's since it was opened, 0 while none is. */
+typedef struct hsp_status_stream {
+	char name[HSP_NAME_MAX];
+	uint8_t direction; /* HSP_DIR_RENDER or HSP_DIR_CAPTURE */
+	uint8_t codec;
+	uint8_t state;     /* hsp_status_state */
+	uint8_t flags;     /* HSP_SS_* */
+	hsp_format format;
+	uint32_t latency_frames, latency_us, buffer_bytes, period_frames;
+	uint32_t fifo_bytes;
+	uint32_t listeners; /* capture: clients listening; render: 0 */
+	/* The newest reading (HSP_SS_POSITION), as POSITION's fields; without
+	 * one link_frames is the stream's timeline so far and the rest 0. */
+	uint64_t link_frames, dma_frames, wall_ticks, mono_ns, real_ns;
+	uint64_t frames;    /* render: written to the buffer; capture: read */
+	uint64_t underruns; /* render: times the source ran dry; capture: 0 */
+	uint64_t overruns;  /* capture: the reader fell behind; render: 0 */
+	uint64_t dropped;   /* render: fetched before written; capture:
+			       skipped on an overrun or lost to the pool */
+} hsp_status_stream;
+
+typedef struct hsp_status_report {
+	uint32_t tag;
+	uint16_t stream_count; /* 0..HSP_STATUS_STREAMS_MAX */
+	uint32_t clients;      /* connected now, this one included */
+	uint32_t max_clients;  /* the daemon's limit, ≥ 1 */
+	uint64_t uptime_ms;
+	char server[HSP_NAME_MAX]; /* software name and version */
+	/* Encoding: the caller's stream_count records.  Decoded: NULL. */
+	const hsp_status_stream *streams;
+	/* Decoded: the stream_count validated records inside the frame
+	 * (valid as long as an AUDIO payload is).  Encoding: NULL.  Read
+	 * either with hsp_status_stream_get(). */
+	const uint8_t *records;
+} hsp_status_report;
+
 typedef struct hsp_keepalive {
 	uint64_t token;
 } hsp_keepalive;
@@ -252,6 +325,8 @@ typedef struct hsp_msg {
 		hsp_keepalive keepalive;
 		hsp_audio audio;
 		hsp_error_msg error;
+		hsp_status_req status;
+		hsp_status_report status_report;
 	} u;
 } hsp_msg;
 
@@ -287,6 +362,9 @@ int hsp_encode_audio(void *buf, size_t cap, const hsp_audio *m);
  * writes the payload from its own memory (writev); m->payload unused. */
 int hsp_encode_audio_head(void *buf, size_t cap, const hsp_audio *m);
 int hsp_encode_error(void *buf, size_t cap, const hsp_error_msg *m);
+int hsp_encode_status(void *buf, size_t cap, const hsp_status_req *m);
+/* At most HSP_HEADER_SIZE + HSP_STATUS_BODY_MAX bytes. */
+int hsp_encode_status_report(void *buf, size_t cap, const hsp_status_report *m);
 
 /* ---- Decoding -------------------------------------------------------------- */
 
@@ -304,6 +382,12 @@ int hsp_decode(const void *frame, size_t len, hsp_peer from, hsp_msg *msg,
  * Returns the body length, or the negated hsp_err with reason. */
 long hsp_check_header(const void *header, hsp_peer from, uint16_t *type,
 		      char *reason);
+
+/* Record i of a STATUS_REPORT, encoded (streams) or decoded (records):
+ * 0 with *out, -HSP_ERR_BAD_MESSAGE for i out of range, or (a record not
+ * yet validated) the negated hsp_err of its first bad field. */
+int hsp_status_stream_get(const hsp_status_report *r, uint32_t i,
+			  hsp_status_stream *out);
 
 /* Is the format one HD Audio can carry (the rules of libhda's
  * hda_format_to_converter)?  Bytes per frame in memory, or 0 when not. */

@@ -257,6 +257,29 @@ static void opened(fake_server *f, const hsp_msg *req)
 }
 
 /* The session after the handshake: one stream, by the plan. */
+static void on_status(fake_server *f, uint32_t tag)
+{
+	const fake_plan *p = &f->plan;
+	uint8_t buf[HSP_HEADER_SIZE + HSP_STATUS_BODY_MAX + 64];
+	hsp_msg r = {.type = HSP_STATUS_REPORT};
+
+	if (p->status_bytes && p->status_len <= sizeof(buf) &&
+	    p->status_len >= HSP_HEADER_SIZE + 4) {
+		memcpy(buf, p->status_bytes, p->status_len);
+		for (unsigned i = 0; i < 4; i++)
+			buf[HSP_HEADER_SIZE + i] = (uint8_t)(tag >> (8 * i));
+		put_bytes(f, buf, p->status_len);
+	} else if (p->status) {
+		r.u.status_report = *p->status;
+		r.u.status_report.tag = tag;
+		put(f, &r);
+	} else {
+		put_error(f, tag, 0, p->status_error ? p->status_error
+						     : HSP_ERR_UNSUPPORTED,
+			  false, "no status here");
+	}
+}
+
 static void serve(fake_server *f)
 {
 	const fake_plan *p = &f->plan;
@@ -316,6 +339,9 @@ static void serve(fake_server *f)
 		case HSP_AUDIO:
 			on_audio(f, &m.u.audio);
 			break;
+		case HSP_STATUS:
+			on_status(f, m.u.status.tag);
+			break;
 		case HSP_KEEPALIVE:
 			f->result.keepalives++;
 			if (f->result.keepalives == 1)
@@ -355,7 +381,9 @@ static void *run(void *arg)
 	}
 	f->result.hello = m.u.hello;
 	m = (hsp_msg){.type = HSP_HELLO_ACK};
-	m.u.hello_ack = (hsp_hello_ack){.version = 1, .caps = HSP_CAP_PCM,
+	m.u.hello_ack = (hsp_hello_ack){.version = 1,
+					.caps = HSP_CAP_PCM |
+						(f->plan.offer_status ? HSP_CAP_STATUS : 0),
 					.idle_timeout_ms = f->plan.idle_timeout_ms};
 	strcpy(m.u.hello_ack.name, "fake-hsd");
 	if (f->plan.garbage_len && !f->plan.garbage_on_open && !f->plan.trickle) {

@@ -55,6 +55,15 @@ typedef struct fake_plan {
 	size_t n_chunks;
 	uint64_t capture_start, gap_at, gap_len;
 	bool truncated_tail;
+	/* STATUS: HELLO_ACK keeps HSP_CAP_STATUS when offer_status; a STATUS
+	 * is answered with *status (the request's tag put in), or with
+	 * status_bytes as they are but for the tag (a malformed report), or
+	 * else with a non-fatal ERROR status_error. */
+	bool offer_status;
+	const hsp_status_report *status;
+	const uint8_t *status_bytes;
+	size_t status_len;
+	uint16_t status_error;
 } fake_plan;
 
 typedef struct fake_result {

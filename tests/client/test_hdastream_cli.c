@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "fake_server.h"
 
 #define CHILD_WAIT_MS 30000
@@ -497,56 +499,141 @@ static void test_record_gap(void **state)
 	fake_free(f);
 }
 
-static void test_status(void **state)
+static const hsp_status_stream status_recs[2] = {
+	{.name = "playback", .direction = HSP_DIR_RENDER, .state = HSP_SSTATE_RUNNING,
+	 .flags = HSP_SS_ENGINE | HSP_SS_OWNER | HSP_SS_POSITION,
+	 .format = {48000, 16, 16, 2}, .latency_frames = 160, .latency_us = 3333,
+	 .buffer_bytes = 1536, .period_frames = 96, .fifo_bytes = 256,
+	 .link_frames = 48000, .dma_frames = 48064, .wall_ticks = 24000,
+	 .mono_ns = 5000000000123ull, .real_ns = 1764655200000000000ull,
+	 .frames = 48160, .underruns = 2, .dropped = 7},
+	{.name = "loopback", .direction = HSP_DIR_CAPTURE, .state = HSP_SSTATE_IDLE,
+	 .format = {48000, 16, 16, 2}, .latency_frames = 160, .latency_us = 3333,
+	 .buffer_bytes = 1536, .period_frames = 96, .fifo_bytes = 256,
+	 .link_frames = 96000},
+};
+
+static const hsp_status_report status_report = {
+	.tag = 1, .stream_count = 2, .clients = 2, .max_clients = 16,
+	.uptime_ms = 3723000, .server = "fake-hsd \"9\"", .streams = status_recs,
+};
+
+static fake_plan status_plan(void)
 {
 	fake_plan p = render_plan();
-	char addr[64], want[512];
-	const char *args[] = {"status", "--server", addr, "--stream", "playback", NULL};
-	const char *json[] = {"status", "--json", "--server", addr, "--stream", "playback",
-			      NULL};
+
+	p.offer_status = true;
+	p.status = &status_report;
+	return p;
+}
+
+/* One STATUS request and nothing else: no stream is opened. */
+static void test_status(void **state)
+{
+	fake_plan p = status_plan();
+	char addr[64], want[256];
+	const char *args[] = {"status", "--server", addr, NULL};
+	const char *one[] = {"status", "--server", addr, "--stream", "loopback", NULL};
 	fake_server *f;
 	child ch;
 
 	f = start_fake(&p, addr, sizeof(addr));
 	run(&ch, args);
 	join_fake(f);
-	assert_int_equal(ch.status, 0);
+	if (ch.status)
+		fail_msg("status %d: %s", ch.status, ch.err);
 	snprintf(want, sizeof(want),
-		 "server %s: fake-hsd, protocol version 1, idle timeout 0 ms\n"
-		 "stream playback: render, 48000 Hz, 16-bit in 16, 2 ch; buffer 1536 bytes, period 96 frames, FIFO 256 bytes, latency 3.333 ms\n"
-		 "  position: link 0 frames (0.000 s), memory 0, wall clock 24000\n",
+		 "server %s: fake-hsd \"9\", protocol version 1, up 1:02:03, 2 clients of 16\n",
 		 addr);
-	assert_string_equal(ch.out, want);
-	assert_int_equal(f->result.requests[HSP_POSITION_REQUEST], 1);
-	assert_int_equal(f->result.requests[HSP_CLOSE], 1);
+	assert_true(strncmp(ch.out, want, strlen(want)) == 0);
+	assert_non_null(strstr(ch.out, "STREAM "));
+	assert_non_null(strstr(ch.out, "\nplayback         render  running 48000Hz 16/16 2ch     3.333ms     1536      96   256 owner"));
+	assert_non_null(strstr(ch.out, "\nloopback         capture idle    48000Hz 16/16 2ch     3.333ms     1536      96   256 0 listeners"));
+	assert_non_null(strstr(ch.out, "  playback: link 48000, memory 48064, wall clock 24000, monotonic 5000.000000123 s, 48160 frames\n"));
+	assert_int_equal(f->result.requests[HSP_STATUS], 1);
+	assert_int_equal(f->result.requests[HSP_OPEN], 0);
 	fake_free(f);
 
 	f = start_fake(&p, addr, sizeof(addr));
-	run(&ch, json);
+	run(&ch, one);
 	join_fake(f);
 	assert_int_equal(ch.status, 0);
-	assert_non_null(strstr(ch.out, "\"streams\":[{\"name\":\"playback\",\"direction\":\"render\",\"rate\":48000,"));
-	assert_non_null(strstr(ch.out, "\"latency_frames\":160,\"latency_ms\":3.333,"));
-	assert_non_null(strstr(ch.out, "\"wall_ticks\":24000,"));
-	assert_int_equal(ch.out[strlen(ch.out) - 2], '}');
+	assert_null(strstr(ch.out, "\nplayback "));
+	assert_non_null(strstr(ch.out, "\nloopback "));
 	fake_free(f);
 }
 
-static void test_status_busy(void **state)
+/* --json: JSON that json-c parses back, with every field in its place. */
+static void test_status_json(void **state)
 {
-	fake_plan p = render_plan();
+	fake_plan p = status_plan();
 	char addr[64];
-	const char *args[] = {"status", "--server", addr, "--stream", "playback", NULL};
+	const char *args[] = {"status", "--json", "--server", addr, NULL};
+	json_object *root, *streams, *s, *v, *pos;
 	fake_server *f;
 	child ch;
 
-	p.open_error = HSP_ERR_BUSY;
-	p.open_error_text = "stream playback is busy";
 	f = start_fake(&p, addr, sizeof(addr));
 	run(&ch, args);
 	join_fake(f);
-	assert_int_equal(ch.status, 0);
-	assert_non_null(strstr(ch.out, "stream playback: busy (another client plays it)\n"));
+	if (ch.status)
+		fail_msg("status %d: %s", ch.status, ch.err);
+	root = json_tokener_parse(ch.out);
+	if (!root)
+		fail_msg("not JSON: %s", ch.out);
+	assert_true(json_object_object_get_ex(root, "server_name", &v));
+	assert_string_equal(json_object_get_string(v), "fake-hsd \"9\"");
+	assert_true(json_object_object_get_ex(root, "uptime_ms", &v));
+	assert_int_equal(json_object_get_int64(v), 3723000);
+	assert_true(json_object_object_get_ex(root, "streams", &streams));
+	assert_int_equal(json_object_array_length(streams), 2);
+	s = json_object_array_get_idx(streams, 0);
+	assert_true(json_object_object_get_ex(s, "name", &v));
+	assert_string_equal(json_object_get_string(v), "playback");
+	assert_true(json_object_object_get_ex(s, "state", &v));
+	assert_string_equal(json_object_get_string(v), "running");
+	assert_true(json_object_object_get_ex(s, "latency_frames", &v));
+	assert_int_equal(json_object_get_int(v), 160);
+	assert_true(json_object_object_get_ex(s, "position", &pos));
+	assert_true(json_object_object_get_ex(pos, "mono_ns", &v));
+	assert_int_equal(json_object_get_int64(v), 5000000000123ll);
+	assert_true(json_object_object_get_ex(s, "counters", &v));
+	assert_true(json_object_object_get_ex(v, "underruns", &v));
+	assert_int_equal(json_object_get_int(v), 2);
+	s = json_object_array_get_idx(streams, 1);
+	assert_true(json_object_object_get_ex(s, "position", &pos));
+	assert_null(pos); /* idle: no reading */
+	assert_true(json_object_object_get_ex(s, "clients", &v));
+	assert_true(json_object_object_get_ex(v, "listeners", &v));
+	assert_int_equal(json_object_get_int(v), 0);
+	json_object_put(root);
+	fake_free(f);
+}
+
+/* A server without STATUS, and a stream name the daemon lacks. */
+static void test_status_refused(void **state)
+{
+	fake_plan p = render_plan();
+	fake_plan q = status_plan();
+	char addr[64];
+	const char *args[] = {"status", "--server", addr, NULL};
+	const char *bad[] = {"status", "--server", addr, "--stream", "nosuch", NULL};
+	fake_server *f;
+	child ch;
+
+	f = start_fake(&p, addr, sizeof(addr));
+	run(&ch, args);
+	join_fake(f);
+	assert_int_equal(ch.status, 76);
+	assert_non_null(strstr(ch.err, "does not offer STATUS"));
+	assert_int_equal(f->result.requests[HSP_STATUS], 0);
+	fake_free(f);
+
+	f = start_fake(&q, addr, sizeof(addr));
+	run(&ch, bad);
+	join_fake(f);
+	assert_int_equal(ch.status, 64);
+	assert_non_null(strstr(ch.err, "no stream 'nosuch'"));
 	fake_free(f);
 }
 
@@ -658,7 +745,8 @@ int main(void)
 		cmocka_unit_test(test_record_interrupted),
 		cmocka_unit_test(test_record_gap),
 		cmocka_unit_test(test_status),
-		cmocka_unit_test(test_status_busy),
+		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_status_refused),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_no_server),
 		cmocka_unit_test(test_progress_on_tty),

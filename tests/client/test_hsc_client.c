@@ -121,7 +121,7 @@ static void test_open_fields(void **state)
 	finish(c, f);
 	assert_string_equal(f->result.hello.name, "hsc-test");
 	assert_int_equal(f->result.hello.version_min, 1);
-	assert_int_equal(f->result.hello.caps, HSP_CAP_PCM);
+	assert_int_equal(f->result.hello.caps, HSP_CAP_PCM | HSP_CAP_STATUS);
 	assert_string_equal(f->result.open.name, "playback");
 	assert_int_equal(f->result.open.flags, HSP_OPEN_LATENCY);
 	assert_int_equal(f->result.open.latency_us, 2000);
@@ -633,6 +633,139 @@ static void test_timing_example(void **state)
 	assert_int_equal(hsc_render_frame_time(&p, 0, 1, &t), -EINVAL);
 }
 
+/* ---- STATUS ------------------------------------------------------------- */
+
+static const hsp_status_stream status_recs[2] = {
+	{.name = "playback", .direction = HSP_DIR_RENDER, .state = HSP_SSTATE_RUNNING,
+	 .flags = HSP_SS_ENGINE | HSP_SS_OWNER | HSP_SS_POSITION,
+	 .format = {48000, 16, 16, 2}, .latency_frames = 160, .latency_us = 3333,
+	 .buffer_bytes = 1536, .period_frames = 96, .fifo_bytes = 256,
+	 .link_frames = 0x100000123ull, .dma_frames = 0x100000163ull,
+	 .wall_ticks = 24000000, .mono_ns = 5000000000000ull,
+	 .real_ns = 1764655200000000000ull, .frames = 96000, .underruns = 2,
+	 .dropped = 7},
+	{.name = "loopback", .direction = HSP_DIR_CAPTURE, .state = HSP_SSTATE_IDLE,
+	 .format = {48000, 16, 16, 2}, .latency_frames = 160, .latency_us = 3333,
+	 .buffer_bytes = 1536, .period_frames = 96, .fifo_bytes = 256,
+	 .link_frames = 48000},
+};
+
+static const hsp_status_report status_report = {
+	.tag = 1, .stream_count = 2, .clients = 3, .max_clients = 16,
+	.uptime_ms = 123456, .server = "fake-hsd 9.9", .streams = status_recs,
+};
+
+/* The report arrives whole, every record by value, and HELLO offered the
+ * capability. */
+static void test_status(void **state)
+{
+	fake_plan p = render_plan(384);
+	fake_server *f;
+	hsc_client *c;
+	hsc_status *st = malloc(sizeof(*st));
+
+	assert_non_null(st);
+	p.offer_status = true;
+	p.status = &status_report;
+	f = fake_start(&p);
+	c = connect_to(f, 2000);
+	assert_true(hsc_server_has_status(c));
+	assert_int_equal(hsc_status_get(c, st, -1), 0);
+	assert_int_equal(st->count, 2);
+	assert_int_equal(st->report.clients, 3);
+	assert_int_equal(st->report.max_clients, 16);
+	assert_int_equal(st->report.uptime_ms, 123456);
+	assert_string_equal(st->report.server, "fake-hsd 9.9");
+	assert_null(st->report.streams);
+	assert_null(st->report.records);
+	for (unsigned i = 0; i < 2; i++) {
+		hsp_status_stream want = status_recs[i];
+
+		assert_string_equal(st->streams[i].name, want.name);
+		assert_memory_equal(&st->streams[i], &want, sizeof(want));
+	}
+	/* A second request gets a fresh answer on the same connection. */
+	assert_int_equal(hsc_status_get(c, st, -1), 0);
+	assert_int_equal(st->count, 2);
+	finish(c, f);
+	assert_true(f->result.hello.caps & HSP_CAP_STATUS);
+	assert_int_equal(f->result.requests[HSP_STATUS], 2);
+	fake_free(f);
+	free(st);
+}
+
+/* A server without the capability is not sent STATUS (an older one would
+ * drop the connection for it); the connection stays usable. */
+static void test_status_not_offered(void **state)
+{
+	fake_plan p = render_plan(384);
+	fake_server *f = fake_start(&p);
+	hsc_client *c = connect_to(f, 2000);
+	hsc_status *st = malloc(sizeof(*st));
+	hsc_stream_info si;
+
+	assert_non_null(st);
+	assert_false(hsc_server_has_status(c));
+	assert_int_equal(hsc_status_get(c, st, -1), -EOPNOTSUPP);
+	assert_non_null(strstr(hsc_last_error(c)->text, "does not offer STATUS"));
+	open_stream(c, "playback", &si);
+	finish(c, f);
+	assert_int_equal(f->result.requests[HSP_STATUS], 0);
+	fake_free(f);
+	free(st);
+}
+
+/* A non-fatal ERROR answering STATUS comes back by name. */
+static void test_status_error(void **state)
+{
+	fake_plan p = render_plan(384);
+	fake_server *f;
+	hsc_client *c;
+	hsc_status *st = malloc(sizeof(*st));
+
+	assert_non_null(st);
+	p.offer_status = true;
+	p.status_error = HSP_ERR_LIMIT;
+	f = fake_start(&p);
+	c = connect_to(f, 2000);
+	assert_int_equal(hsc_status_get(c, st, -1), HSC_E_PROTO(HSP_ERR_LIMIT));
+	assert_false(hsc_last_error(c)->fatal);
+	finish(c, f);
+	fake_free(f);
+	free(st);
+}
+
+/* A malformed report is a protocol violation: the client answers with a
+ * fatal ERROR naming it and drops the connection. */
+static void test_status_malformed(void **state)
+{
+	static uint8_t bytes[1024];
+	fake_plan p = render_plan(384);
+	hsp_msg m = {.type = HSP_STATUS_REPORT, .u.status_report = status_report};
+	fake_server *f;
+	hsc_client *c;
+	hsc_status *st = malloc(sizeof(*st));
+	int n = hsp_encode(bytes, sizeof(bytes), &m);
+
+	assert_non_null(st);
+	assert_true(n > 0);
+	/* The render record claims a listener. */
+	bytes[HSP_HEADER_SIZE + HSP_STATUS_FIXED + 96] = 1;
+	p.offer_status = true;
+	p.status_bytes = bytes;
+	p.status_len = (size_t)n;
+	f = fake_start(&p);
+	c = connect_to(f, 2000);
+	assert_int_equal(hsc_status_get(c, st, -1), HSC_E_PROTO(HSP_ERR_BAD_MESSAGE));
+	assert_true(hsc_last_error(c)->fatal);
+	assert_non_null(strstr(hsc_last_error(c)->text, "listeners"));
+	finish(c, f);
+	assert_int_equal(f->result.client_error.code, HSP_ERR_BAD_MESSAGE);
+	assert_int_equal(f->result.client_error.fatal, 1);
+	fake_free(f);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +790,10 @@ int main(void)
 		cmocka_unit_test(test_bad_address),
 		cmocka_unit_test(test_default_port),
 		cmocka_unit_test(test_timing_example),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_status_not_offered),
+		cmocka_unit_test(test_status_error),
+		cmocka_unit_test(test_status_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

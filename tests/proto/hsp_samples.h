@@ -15,10 +15,36 @@
 static const uint8_t sample_pcm[16] = {1, 0, 2, 0, 0xff, 0xff, 0xfe, 0xff,
 				       0x34, 0x12, 0x78, 0x56, 0, 0x80, 0xff, 0x7f};
 
+/* STATUS_REPORT's records: a running render stream with its owner and a
+ * reading, and an idle capture stream with no engine, whose timeline
+ * (link_frames) is all that is left of its last engine. */
+static const hsp_status_stream sample_status_streams[2] = {
+	{.name = "playback", .direction = HSP_DIR_RENDER, .codec = HSP_CODEC_PCM,
+	 .state = HSP_SSTATE_RUNNING,
+	 .flags = HSP_SS_ENGINE | HSP_SS_OWNER | HSP_SS_POSITION |
+		  HSP_SS_STALLED | HSP_SS_ADJUSTED,
+	 .format = {48000, 16, 16, 2}, .latency_frames = 160,
+	 .latency_us = 3333, .buffer_bytes = 1536, .period_frames = 96,
+	 .fifo_bytes = 256, .listeners = 0,
+	 .link_frames = 0x100000000ull + 48000, .dma_frames = 0x100000000ull + 48064,
+	 .wall_ticks = 0xfedcba9876543210ull, .mono_ns = 0x8000000000000001ull,
+	 .real_ns = 1764655200123456789ull, .frames = UINT64_MAX,
+	 .underruns = 0x1122334455667788ull, .overruns = 0,
+	 .dropped = 0x0102030405060708ull},
+	{.name = "Loop-back_2.a", .direction = HSP_DIR_CAPTURE,
+	 .codec = HSP_CODEC_PCM, .state = HSP_SSTATE_IDLE,
+	 .flags = HSP_SS_ALWAYS_ON,
+	 .format = {176400, 24, 32, 16}, .latency_frames = 352800,
+	 .latency_us = 2000000, .buffer_bytes = 4u << 20, .period_frames = 1,
+	 .fifo_bytes = HSP_FIFO_MAX, .listeners = 65535,
+	 .link_frames = UINT64_MAX - 1},
+};
+
 static const uint16_t sample_types[] = {
 	HSP_HELLO, HSP_OPEN, HSP_START, HSP_PAUSE, HSP_STOP, HSP_DRAIN,
 	HSP_CLOSE, HSP_POSITION_REQUEST, HSP_HELLO_ACK, HSP_OPENED, HSP_ACK,
 	HSP_CREDIT, HSP_POSITION, HSP_KEEPALIVE, HSP_AUDIO, HSP_ERROR,
+	HSP_STATUS, HSP_STATUS_REPORT,
 };
 #define N_SAMPLES (sizeof(sample_types) / sizeof(sample_types[0]))
 
@@ -122,6 +148,18 @@ static inline void sample_msg(uint16_t type, hsp_msg *m)
 		m->u.error.fatal = 1;
 		strcpy(m->u.error.text, "no free DMA engine: caf\xc3\xa9 \xe2\x9c\x93");
 		break;
+	case HSP_STATUS:
+		m->u.status.tag = 0xcafef00du;
+		break;
+	case HSP_STATUS_REPORT:
+		m->u.status_report.tag = 0xcafef00du;
+		m->u.status_report.stream_count = 2;
+		m->u.status_report.clients = 0x12345678u;
+		m->u.status_report.max_clients = 0x10000u;
+		m->u.status_report.uptime_ms = 0x0001020304050607ull;
+		strcpy(m->u.status_report.server, "hdastreamd 0.1.0 (test)");
+		m->u.status_report.streams = sample_status_streams;
+		break;
 	}
 }
 
@@ -145,6 +183,32 @@ static inline bool msg_equal(const hsp_msg *a, const hsp_msg *b)
 		    memcmp(x.payload, y.payload, x.payload_len))
 			return false;
 		x.payload = y.payload = NULL;
+		return memcmp(&x, &y, sizeof(x)) == 0;
+	}
+	if (a->type == HSP_STATUS_REPORT) {
+		/* Records by content, whether an array or decoded bytes. */
+		hsp_status_report x = a->u.status_report, y = b->u.status_report;
+
+		for (uint32_t i = 0; x.stream_count == y.stream_count &&
+				     i < x.stream_count; i++) {
+			hsp_status_stream r, s;
+
+			memset(&r, 0, sizeof(r));
+			memset(&s, 0, sizeof(s));
+			if (hsp_status_stream_get(&x, i, &r) ||
+			    hsp_status_stream_get(&y, i, &s))
+				return false;
+			/* Names compare as strings: bytes after the NUL of
+			 * a caller's array are not sent. */
+			if (strcmp(r.name, s.name))
+				return false;
+			memset(r.name, 0, sizeof(r.name));
+			memset(s.name, 0, sizeof(s.name));
+			if (memcmp(&r, &s, sizeof(r)))
+				return false;
+		}
+		x.streams = y.streams = NULL;
+		x.records = y.records = NULL;
 		return memcmp(&x, &y, sizeof(x)) == 0;
 	}
 	return memcmp(&a->u, &b->u, sizeof(a->u)) == 0;

@@ -69,6 +69,8 @@ static void test_typed_encoders(void **state)
 	SAME(HSP_KEEPALIVE, hsp_encode_keepalive, keepalive);
 	SAME(HSP_AUDIO, hsp_encode_audio, audio);
 	SAME(HSP_ERROR, hsp_encode_error, error);
+	SAME(HSP_STATUS, hsp_encode_status, status);
+	SAME(HSP_STATUS_REPORT, hsp_encode_status_report, status_report);
 #undef SAME
 	for (uint16_t t = HSP_START; t <= HSP_POSITION_REQUEST; t++) {
 		sample_msg(t, &m);
@@ -110,7 +112,7 @@ static void test_audio_head(void **state)
 static void test_no_overflow(void **state)
 {
 	for (size_t i = 0; i < N_SAMPLES; i++) {
-		uint8_t buf[256], canary[256];
+		uint8_t buf[1024], canary[1024];
 		hsp_msg m;
 		int n;
 
@@ -175,6 +177,8 @@ static const uint8_t ex_error[] = {
 	0x61, 0x63, 0x6b, 0x20, 0x69, 0x73, 0x20, 0x62, 0x75, 0x73, 0x79, 0x00};
 static const uint8_t ex_keepalive[] = {
 	0x01, 0x02, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+static const uint8_t ex_status[] = {
+	0x17, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
 static const uint8_t ex_pcm[] = {0x01, 0x00, 0x02, 0x00, 0xff, 0xff, 0xfe, 0xff};
 
 #define EX(w, f, b) .what = w, .from = f, .bytes = b, .len = sizeof(b)
@@ -222,6 +226,8 @@ static void test_protocol_examples(void **state)
 			.u.error = {1, 0, HSP_ERR_BUSY, 0, "stream playback is busy"}}},
 		{EX("KEEPALIVE", HSP_FROM_CLIENT, ex_keepalive),
 		 .msg = {.type = HSP_KEEPALIVE, .u.keepalive = {7}}},
+		{EX("STATUS", HSP_FROM_CLIENT, ex_status),
+		 .msg = {.type = HSP_STATUS, .u.status = {3}}},
 	};
 
 	for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
@@ -254,6 +260,7 @@ static void test_document_dumps(void **state)
 		{ex_start, sizeof(ex_start)}, {ex_audio, sizeof(ex_audio)},
 		{ex_credit, sizeof(ex_credit)}, {ex_position, sizeof(ex_position)},
 		{ex_error, sizeof(ex_error)}, {ex_keepalive, sizeof(ex_keepalive)},
+		{ex_status, sizeof(ex_status)},
 	};
 	const char *path = getenv("HSP_PROTOCOL_MD");
 	char line[512];
