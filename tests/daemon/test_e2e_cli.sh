@@ -52,7 +52,11 @@ until_ok() {
 }
 
 # ---- The daemon ----------------------------------------------------------
-sed 's/^listen = .*/listen = 127.0.0.1:0/' "$SRCDIR/conf/hdastreamd.conf" >d.conf
+# At debug level the daemon logs each render underrun, which the
+# bit-exact check below needs to tell a loaded machine from a bug.
+sed -e 's/^listen = .*/listen = 127.0.0.1:0/' -e 's/^log_level = .*/log_level = debug/' \
+  "$SRCDIR/conf/hdastreamd.conf" >d.conf
+grep -q '^log_level = debug' d.conf || echo 'log_level = debug' >>d.conf
 "$HDASTREAMD" --config d.conf 2>d.err &
 dpid=$!
 pids+=("$dpid")
@@ -137,7 +141,16 @@ loopback)
   # Played at 48 kHz into 48 kHz: bit-exact after the loopback offset
   # (record started first; the offset is when play came, bounded by the
   # recording's length less the signal).
-  off=$(wav find in.wav out.wav $((6 * rate - frames))) || fail "the recording: $off"
+  if ! off=$(wav find in.wav out.wav $((6 * rate - frames))); then
+    # On a machine loaded enough that the daemon played silence for a
+    # late client or lost capture audio, it said so; bit-exactness can
+    # then not be asked for (issue 7: underruns on a busy machine are
+    # counted, not failed on).  Without such a word it is a bug.
+    losses=$(grep -E 'underrun|frames lost for every listener' d.err || true)
+    [ -n "$losses" ] || fail "the recording: $off"
+    echo "SKIP: the machine was too loaded for a bit-exact loopback: $losses"
+    exit 77
+  fi
   echo "loopback offset: $off frames ($(python3 -c "print('%.3f' % ($off / $rate))") s after the recording began)"
   # Done: both idle again, no engine open, and asking changes nothing.
   for i in 1 2; do
