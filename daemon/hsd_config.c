@@ -292,6 +292,7 @@ static int set_daemon_key(parse_state *st, int key, const char *v, char *why,
 		c->controller_line = st->line;
 		return hsd_parse_controller(v, c->controller, why, len);
 	case DK_LISTEN:
+		c->listen_line = st->line;
 		return hsd_parse_listen(v, &c->listen, why, len);
 	case DK_MAX_CLIENTS:
 		return hsd_parse_uint(v, 1, 1024, &c->max_clients, why, len);
@@ -302,6 +303,7 @@ static int set_daemon_key(parse_state *st, int key, const char *v, char *why,
 	case DK_LOG_LEVEL:
 		return hsd_parse_log_level(v, &c->log_level, why, len);
 	default:
+		c->realtime_line = st->line;
 		return parse_realtime(v, &c->realtime, why, len);
 	}
 }

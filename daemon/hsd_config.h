@@ -98,6 +98,9 @@ typedef struct hsd_config {
 	char controller[HSD_CONFIG_VALUE_MAX]; /* a libhda bus URI */
 	unsigned controller_line; /* 0 when the default */
 	hsd_listen_list listen;
+	/* Where listen and realtime were given (0: the default), for a
+	 * reload's warning that they need a restart. */
+	unsigned listen_line, realtime_line;
 	unsigned max_clients;     /* connected at once, over all streams */
 	unsigned max_streams;     /* [stream] sections allowed */
 	unsigned client_queue_ms; /* audio queued per client */

@@ -5,7 +5,7 @@
  * every stream (each engine stopped, reset and freed), tell every client
  * (a fatal ERROR HSP_ERR_SHUTDOWN), and return 0 well inside a second: the
  * clients get SHUTDOWN_GRACE_MS to read their ERROR before their sockets
- * are closed regardless.
+ * are closed regardless.  SIGHUP reloads the config (hsd_reload.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -93,10 +93,7 @@ static void shutdown_now(hsd_daemon *d, const char *why)
 static void on_signal(uv_signal_t *s, int signum)
 {
 	if (signum == SIGHUP) {
-		/* Until reload is built, SIGHUP must not kill the daemon (its
-		 * default action) and must not pretend either. */
-		hsd_log(HSD_LOG_WARNING, "SIGHUP: reloading is not implemented yet; "
-					 "the config stays as it was");
+		hsd_daemon_reload(s->data);
 		return;
 	}
 	shutdown_now(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -135,6 +132,7 @@ int hsd_daemon_run(hsd_config *config, hda_bus *bus)
 
 	if (!d || uv_loop_init(&loop)) {
 		free(d);
+		hsd_config_free(config);
 		hsd_log(HSD_LOG_ERROR, "out of memory");
 		return EX_SOFTWARE;
 	}
@@ -179,6 +177,7 @@ fail:
 	uv_run(&loop, UV_RUN_DEFAULT);
 out:
 	uv_loop_close(&loop);
+	hsd_config_free(d->config);
 	free(d);
 	return rc;
 }

@@ -10,10 +10,9 @@
  *                  events (credit, chunks, drained, errors)
  *   hsd_server.c   listening sockets (bound or socket-activated)
  *   hsd_session.c  one client connection: the protocol
- *   hsd_notify.c   sd_notify: READY, STATUS, WATCHDOG, STOPPING
- *
- * Not here yet: SIGHUP reload (hsd_config_diff is ready for it); SIGHUP
- * is logged and ignored.
+ *   hsd_notify.c   sd_notify: READY, STATUS, WATCHDOG, STOPPING, RELOADING
+ *   hsd_reload.c   SIGHUP: the config read again, streams rebuilt, added
+ *                  and removed as hsd_config_diff says
  */
 #ifndef HSD_DAEMON_H
 #define HSD_DAEMON_H
@@ -67,13 +66,15 @@ typedef struct hsd_stream {
 
 struct hsd_daemon {
 	uv_loop_t *loop;
-	hsd_config *config;
+	hsd_config *config; /* owned; a reload replaces it whole */
 	hda_bus *bus;
 	hsd_audio *audio;
 	uv_async_t wake;
 	uint32_t backend_min_buffer_bytes;
+	/* By slot, the audio thread's index.  A reload may leave holes: a
+	 * slot with an empty cfg.name has no stream (and no engine). */
 	hsd_stream streams[HSD_STREAMS_MAX];
-	unsigned nstreams;
+	unsigned nstreams; /* slots below this may be in use */
 	/* server */
 	uv_tcp_t listen[HSD_LISTEN_MAX];
 	unsigned nlisten;
@@ -140,6 +141,9 @@ void hsd_session_drained(hsd_sopen *o);
 void hsd_session_kick(hsd_sopen *o);
 hsd_lqueue *hsd_session_lqueue(hsd_sopen *o);
 bool hsd_session_listening(const hsd_sopen *o);
+/* After streams were lost: a session that held render AUDIO for one
+ * reads again. */
+void hsd_sessions_resume(hsd_daemon *d);
 /* Send every client a fatal ERROR code (SHUTDOWN) and close them. */
 void hsd_sessions_close_all(hsd_daemon *d, int code, const char *text);
 /* Close every session now, read or not. */
@@ -158,12 +162,25 @@ void hsd_notify_ready(hsd_daemon *d);
 /* STATUS=: the streams and how many clients are connected. */
 void hsd_notify_status(const hsd_daemon *d);
 void hsd_notify_stopping(hsd_daemon *d);
+/* RELOADING=1 with MONOTONIC_USEC (systemd >= 253's Type=notify-reload
+ * wants it; older ones ignore it), then READY=1 with a STATUS= saying
+ * what the reload did. */
+void hsd_notify_reloading(hsd_daemon *d);
+void hsd_notify_reloaded(hsd_daemon *d, const char *what);
 /* Start the WATCHDOG=1 timer if systemd asks for one. */
 void hsd_notify_watchdog_start(hsd_daemon *d);
 
+/* ---- hsd_reload.c ----------------------------------------------------------- */
+
+/* SIGHUP: read the config file again and apply it, or change nothing. */
+void hsd_daemon_reload(hsd_daemon *d);
+/* The streams configured now (slots in use). */
+unsigned hsd_streams_live(const hsd_daemon *d);
+
 /* ---- hsd_daemon.c ----------------------------------------------------------- */
 
-/* Run until SIGTERM or SIGINT; the exit status. */
+/* Run until SIGTERM or SIGINT; the exit status.  Takes config (a reload
+ * replaces it) and frees it. */
 int hsd_daemon_run(hsd_config *config, hda_bus *bus);
 /* A session closed: when shutting down, finish once none is left. */
 void hsd_daemon_session_gone(hsd_daemon *d);

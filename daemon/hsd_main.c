@@ -2,7 +2,7 @@
 /*
  * hdastreamd's command line: read and check the config, open its
  * controller, and serve the streams (hsd_daemon.c) until SIGTERM or
- * SIGINT.
+ * SIGINT; SIGHUP reloads the config.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,7 +35,8 @@ static void usage(FILE *f)
 		"  -h, --help          this help\n"
 		"  -V, --version       the version\n\n"
 		"Logs go to stderr, each line prefixed with its priority for journald\n"
-		"(<3> error ... <7> debug); [daemon] log_level filters them.\n\n"
+		"(<3> error ... <7> debug); [daemon] log_level filters them.\n"
+		"SIGHUP reloads the config file; a bad one is logged and changes nothing.\n\n"
 		"Exit status:\n"
 		"  0   stopped by SIGTERM or SIGINT; --check-config found the config\n"
 		"      good; --help; --version\n"
@@ -184,6 +185,7 @@ int main(int argc, char **argv)
 	}
 	log_plan(config, bus);
 	rc = hsd_daemon_run(config, bus);
+	config = NULL; /* the daemon's, freed */
 out:
 	hda_bus_close(bus);
 	hsd_config_free(config);

@@ -198,7 +198,32 @@ void hsd_session_stream_lost(hsd_sopen *o, int code, const char *text)
 
 	ss_abandon_drain(o);
 	ss_release_open(o);
+	ss->lost_ids[ss->nlost++ % SESSION_OPENS] = id;
 	ss_error(ss, 0, id, code, false, "%s", text);
+}
+
+bool ss_id_lost(const hsd_session *ss, uint32_t id)
+{
+	for (unsigned i = 0; i < SESSION_OPENS && i < ss->nlost; i++)
+		if (ss->lost_ids[i] == id)
+			return true;
+	return false;
+}
+
+void hsd_sessions_resume(hsd_daemon *d)
+{
+	/* ss_release_open dropped a held AUDIO with its stream, but the
+	 * socket was left unread: take up what is buffered, then read.  Not
+	 * from hsd_session_stream_lost itself, whose caller is in the middle
+	 * of changing the streams that the buffered messages may open. */
+	for (hsd_session *ss = d->sessions, *next; ss; ss = next) {
+		next = ss->next;
+		if (ss->reading || ss->holding || ss->closing || ss->failing)
+			continue;
+		ss_process(ss);
+		if (!ss->holding && !ss->closing && !ss->failing)
+			ss_start_reading(ss);
+	}
 }
 
 void hsd_session_drained(hsd_sopen *o)

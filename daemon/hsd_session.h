@@ -53,6 +53,11 @@ struct hsd_session {
 	hsd_sopen *held_open;
 	size_t in_off, in_len;
 	hsd_sopen open[SESSION_OPENS];
+	/* Ids the daemon closed (a stream lost to a reload or an error), the
+	 * newest SESSION_OPENS: render AUDIO the client sent for one before
+	 * it read the ERROR is dropped, not a violation (PROTOCOL.md). */
+	uint32_t lost_ids[SESSION_OPENS];
+	unsigned nlost;
 	char peer[64];
 	hsp_parser parser;
 	uint8_t in[HSP_MAX_FRAME];
@@ -76,6 +81,7 @@ void ss_close(hsd_session *ss);
 void ss_process(hsd_session *ss);
 void ss_start_reading(hsd_session *ss);
 hsd_sopen *ss_find_open(hsd_session *ss, uint32_t id);
+bool ss_id_lost(const hsd_session *ss, uint32_t id);
 void ss_retime(hsd_session *ss);
 void ss_release_open(hsd_sopen *o);
 void ss_abandon_drain(hsd_sopen *o);

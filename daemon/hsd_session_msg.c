@@ -266,6 +266,8 @@ static bool on_audio(hsd_session *ss, const hsp_audio *m)
 {
 	hsd_sopen *o = ss_find_open(ss, m->stream);
 
+	if (!o && ss_id_lost(ss, m->stream))
+		return true; /* sent before the client read why it was closed */
 	if (!o) {
 		ss_error(ss, 0, m->stream, HSP_ERR_UNKNOWN_STREAM, true,
 			   "AUDIO for stream id %u, which is not open", m->stream);

@@ -302,7 +302,7 @@ void hsd_stream_remove_listener(hsd_stream *s, hsd_sopen *o)
 hsd_stream *hsd_streams_find(hsd_daemon *d, const char *name)
 {
 	for (unsigned i = 0; i < d->nstreams; i++)
-		if (!strcmp(d->streams[i].cfg.name, name))
+		if (d->streams[i].cfg.name[0] && !strcmp(d->streams[i].cfg.name, name))
 			return &d->streams[i];
 	return NULL;
 }
