@@ -32,7 +32,11 @@
 
 #include "hsc_client.h"
 
-#define CLICK_LEVEL 30000     /* one frame at this level on every channel */
+#define CLICK_LEVEL 30000     /* a click: CLICK_MS at this level on every channel */
+/* A click lasts 1 ms, not one frame: a daemon late past its buffer drops
+ * the frames whose time passed (hsd_render.h), and a click that lost its
+ * first frames is still heard, its round trip at most this much long. */
+#define CLICK_MS 1u
 #define DETECT_LEVEL 15000    /* a captured sample above this is a click */
 #define PIECE_MS 1u           /* pacing granularity */
 #define LEAD_MS 500u          /* before the first click: the streams settle */
@@ -238,6 +242,7 @@ static int measure(run *x, const options *o)
 	uint64_t interval = (uint64_t)rate * o->interval_ms / 1000;
 	uint64_t piece = (uint64_t)rate * PIECE_MS / 1000, sent = 0, t0, deadline;
 	uint64_t last_click = lead + (uint64_t)(o->clicks - 1) * interval;
+	uint64_t click = (uint64_t)rate * CLICK_MS / 1000 ? (uint64_t)rate * CLICK_MS / 1000 : 1;
 	int16_t out[4096 * 16], in[4096 * 16];
 
 	if (piece * rch > sizeof(out) / sizeof(out[0]) || !piece)
@@ -271,9 +276,10 @@ static int measure(run *x, const options *o)
 			for (unsigned k = 0; k < o->clicks; k++) {
 				uint64_t at = lead + (uint64_t)k * interval;
 
-				if (at >= sent && at < sent + n)
-					for (unsigned c = 0; c < rch; c++)
-						out[(at - sent) * rch + c] = CLICK_LEVEL;
+				for (uint64_t f = at; f < at + click; f++)
+					if (f >= sent && f < sent + n)
+						for (unsigned c = 0; c < rch; c++)
+							out[(f - sent) * rch + c] = CLICK_LEVEL;
 			}
 			w = hsc_write(x->c, x->r.id, out, (uint32_t)n, -1);
 			if (w < 0)

@@ -53,6 +53,16 @@ static size_t src_read(void *ctx, void *dst, size_t frames)
 	return (size_t)n;
 }
 
+static size_t src_skip(void *ctx, size_t frames)
+{
+	hsd_astream *s = ctx;
+	hsd_ring_region r;
+	uint64_t n = hsd_ring_peek(s->ring, frames, &r);
+
+	hsd_ring_consume(s->ring, n);
+	return (size_t)n;
+}
+
 static bool src_ended(void *ctx)
 {
 	hsd_astream *s = ctx;
@@ -62,7 +72,7 @@ static bool src_ended(void *ctx)
 
 hsd_render_source hsd_audio_render_source(hsd_astream *s)
 {
-	return (hsd_render_source){src_avail, src_read, src_ended, s};
+	return (hsd_render_source){src_avail, src_read, src_skip, src_ended, s};
 }
 
 /* ---- One wake-up [audio] ------------------------------------------------- */
@@ -117,7 +127,7 @@ static bool step(hsd_audio *a, hsd_astream *s)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	snap.real_ns = hsd_timespec_to_ns(rt);
 	news |= check_status(a, s, snap.pos.converter_frames);
-	snap.written = snap.consumed = snap.ahead = 0;
+	snap.written = snap.consumed = snap.ahead = snap.skipped = 0;
 	if (s->dir == HSD_RENDER) {
 		hsd_stream_counters c;
 
@@ -134,6 +144,7 @@ static bool step(hsd_audio *a, hsd_astream *s)
 		snap.written = c.position;
 		snap.consumed = hsd_ring_read_index(s->ring);
 		snap.ahead = hsd_render_source_ahead(s->render, snap.pos.converter_frames);
+		snap.skipped = c.skipped_frames;
 		news = true; /* the ring has room again: credit */
 	} else {
 		hsd_chunker_begin(&s->chunker);

@@ -70,6 +70,7 @@ typedef struct hsd_audio_snap {
 	uint64_t written;  /* render: the write position after the step */
 	uint64_t consumed; /* render: the ring's read index after the step */
 	uint64_t ahead;    /* render: client frames from the link to written */
+	uint64_t skipped;  /* render: client frames discarded, late (in all) */
 } hsd_audio_snap;
 
 #define HSD_AUDIO_SNAPS 64            /* snapshot ring, per stream */

@@ -27,6 +27,9 @@ typedef struct hsd_stream_counters {
 	uint64_t lost_frames;  /* render: frames the DMA fetched before they
 				  were written (a late wake-up); capture:
 				  frames skipped on an overrun                */
+	uint64_t skipped_frames; /* render: source frames discarded because
+				  their time at the converter had passed (a
+				  late wake-up; see hsd_render.h)             */
 	/* Steps that came too late for the audio: render, the DMA had
 	 * fetched past the write position (frames played unwritten);
 	 * capture, the DMA was past the reader's guard (an overrun).  The
@@ -44,7 +47,7 @@ typedef struct hsd_stream_counters {
 /* The step's side: one atomic word per counter. */
 typedef struct hsd_counters_atomic {
 	_Atomic uint64_t steps, frames, position, underruns, silence_frames,
-		overruns, lost_frames, late_wakeups, tracker_late;
+		overruns, lost_frames, skipped_frames, late_wakeups, tracker_late;
 } hsd_counters_atomic;
 
 /* [audio] Add to a counter; only its one writer calls this, so a relaxed
@@ -72,6 +75,8 @@ static inline void hsd_counters_read(const hsd_counters_atomic *a,
 		atomic_load_explicit(&a->silence_frames, memory_order_relaxed);
 	out->overruns = atomic_load_explicit(&a->overruns, memory_order_relaxed);
 	out->lost_frames = atomic_load_explicit(&a->lost_frames, memory_order_relaxed);
+	out->skipped_frames =
+		atomic_load_explicit(&a->skipped_frames, memory_order_relaxed);
 	out->late_wakeups =
 		atomic_load_explicit(&a->late_wakeups, memory_order_relaxed);
 	out->tracker_late =

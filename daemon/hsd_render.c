@@ -41,7 +41,7 @@ int hsd_render_create(const hsd_render_config *cfg, hsd_render **out)
 	if (!cfg || !out || !cfg->buffer || !cfg->frame_bytes ||
 	    !cfg->buffer_frames || !cfg->latency_frames ||
 	    cfg->latency_frames >= cfg->buffer_frames || !cfg->source.avail ||
-	    !cfg->source.read)
+	    !cfg->source.read || !cfg->source.skip)
 		return -EINVAL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -201,8 +201,14 @@ hsd_render_state hsd_render_step(hsd_render *r, const hda_stream_position *pos)
 		 * zeros (or, later than a buffer, older audio).  While draining
 		 * that is the plan; otherwise this wake-up came too late. */
 		if (r->state == HSD_RENDER_PLAYING) {
+			uint64_t late = dma - r->write, avail = r->src.avail(r->src.ctx);
+			uint64_t gone = r->src.skip(r->src.ctx, late < avail ? late : avail);
+
 			hsd_counter_add(&r->c.late_wakeups, 1);
-			hsd_counter_add(&r->c.lost_frames, dma - r->write);
+			hsd_counter_add(&r->c.lost_frames, late);
+			/* Their slots went by unwritten: these frames would
+			 * have been in them (hsd_render.h: why not later). */
+			hsd_counter_add(&r->c.skipped_frames, gone);
 		}
 		note_gap(r, r->write, dma - r->write);
 		r->write = dma;

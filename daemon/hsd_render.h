@@ -19,10 +19,16 @@
  *   - A late wake-up (the DMA is past the write position): counted; what
  *     the DMA fetched unwritten is counted as lost (it played as silence,
  *     or as last lap's audio past a buffer), the write position jumps to
- *     the DMA position and the step tops up to the target again.  No
- *     source frame is dropped: the source's own backlog is the flow
- *     control's business.  The tracker's `late` flag is counted apart
- *     (hsd_counters.h says why it is the coarser test).
+ *     the DMA position and the step tops up to the target again.  The
+ *     source frames that were to fill those slots are discarded and
+ *     counted (skipped_frames): their time at the converter has passed.
+ *     Kept, every late wake-up would add its lateness to the latency of
+ *     everything after it, for good (the source's backlog only grows when
+ *     the client keeps time): measured at 2 ms on a loaded machine, a
+ *     third of the frames late and the round trip up to 300 ms.  So each
+ *     source frame plays `latency` after it was written or not at all.
+ *     The tracker's `late` flag is counted apart (hsd_counters.h says why
+ *     it is the coarser test).
  *   - Drain: once the source has ended and is empty, nothing more is
  *     written; the step reports drained when the last frame from the
  *     source has crossed the link.
@@ -53,6 +59,8 @@ typedef struct hsd_render_source {
 	size_t (*avail)(void *ctx);
 	/* copy up to `frames` frames into dst (contiguous); returns how many */
 	size_t (*read)(void *ctx, void *dst, size_t frames);
+	/* discard up to `frames` frames; returns how many */
+	size_t (*skip)(void *ctx, size_t frames);
 	/* true once no frame will come beyond what avail shows; may be NULL
 	 * for a source that never ends */
 	bool (*ended)(void *ctx);

@@ -31,6 +31,7 @@ struct hsd_sopen {
 	uint64_t done;        /* render: played (kept monotonic) */
 	uint64_t credit_sent; /* render: the last limit told */
 	uint64_t underruns0;  /* render: the engine's count at OPEN */
+	uint64_t skipped;     /* render: discarded late, as last reported */
 	uint32_t drain_tag;
 	hsd_lqueue *lq;       /* capture */
 	bool used;

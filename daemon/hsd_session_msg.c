@@ -41,18 +41,19 @@ void ss_position(hsd_sopen *o, uint32_t tag)
 
 		if (snap) {
 			/* The client's frames the render step took, less those
-			 * still between the link and the write position (the
-			 * step counts them apart from any silence there:
-			 * hsd_render_source_ahead). */
-			uint64_t taken = snap->consumed - o->dropped;
+			 * it discarded late and those still between the link
+			 * and the write position (the step counts them apart
+			 * from any silence there: hsd_render_source_ahead). */
+			uint64_t taken = snap->consumed - o->dropped - snap->skipped;
 			uint64_t ahead = snap->ahead;
 			uint64_t done = taken > ahead ? taken - ahead : 0;
 
 			if (done > o->done)
 				o->done = done;
+			o->skipped = snap->skipped;
 		}
 		p->frames_done = o->done;
-		p->frames_dropped = o->dropped;
+		p->frames_dropped = o->dropped + o->skipped;
 		if (s->a) {
 			hsd_render_counters(s->a->render, &c);
 			p->underruns = c.underruns - o->underruns0;

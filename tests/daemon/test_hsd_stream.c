@@ -52,6 +52,17 @@ static size_t src_read(void *ctx, void *dst, size_t frames)
 	return n;
 }
 
+static size_t src_skip(void *ctx, size_t frames)
+{
+	source *s = ctx;
+	size_t n = src_avail(ctx);
+
+	if (n > frames)
+		n = frames;
+	s->next += n;
+	return n;
+}
+
 static bool src_ended(void *ctx)
 {
 	source *s = ctx;
@@ -166,7 +177,7 @@ static void stream_open(rig *g, stream *s, hsd_direction dir, uint32_t ms)
 			.frame_bytes = F,
 			.buffer_frames = s->info->sizing.buffer_frames,
 			.latency_frames = s->info->sizing.latency_frames,
-			.source = {src_avail, src_read, src_ended, &s->src},
+			.source = {src_avail, src_read, src_skip, src_ended, &s->src},
 		};
 
 		assert_int_equal(hsd_render_create(&rc, &s->r), 0);
@@ -332,6 +343,32 @@ static void wav_check_gap(const char *path, uint64_t total, uint64_t gap_at, uin
 	free(got);
 }
 
+/* The WAV is the signal on its own timeline (frame i is the signal's
+ * frame i), except for `hole` frames of silence at hole_at: what a late
+ * wake-up leaves, the source's frames for those slots discarded. */
+static void wav_check_hole(const char *path, uint64_t total, uint64_t hole_at, uint64_t hole)
+{
+	SF_INFO info = {0};
+	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	int16_t *got = malloc(total * F), want[2];
+
+	assert_non_null(f);
+	assert_non_null(got);
+	assert_int_equal(info.frames, total);
+	assert_int_equal(sf_readf_short(f, got, (sf_count_t)total), total);
+	for (uint64_t i = 0; i < total; i++) {
+		if (i >= hole_at && i < hole_at + hole)
+			want[0] = want[1] = 0;
+		else
+			test_pattern(want, i, 1);
+		if (memcmp(got + 2 * i, want, sizeof(want)))
+			fail_msg("%s: frame %llu is (%d, %d), want (%d, %d)", path,
+				 (unsigned long long)i, got[2 * i], got[2 * i + 1], want[0], want[1]);
+	}
+	sf_close(f);
+	free(got);
+}
+
 /* ---- Render ------------------------------------------------------------- */
 
 /* Render at ms for `steps` on-time wake-ups; the WAV must be the signal,
@@ -446,7 +483,9 @@ static void check_played(const stream *s, uint64_t gap_at, uint64_t gap)
 	uint64_t want = s->link <= gap_at ? s->link
 			: s->link < gap_at + gap ? gap_at : s->link - gap;
 
-	assert_int_equal(s->src.next - hsd_render_source_ahead(s->r, s->link), want);
+	assert_int_equal(s->src.next - counters(s).skipped_frames -
+				 hsd_render_source_ahead(s->r, s->link),
+			 want);
 }
 
 /* The source withholds its frames for 3 wake-ups: exactly 3 periods of
@@ -491,8 +530,10 @@ static void render_underrun(void **state)
 
 /* A wake-up 3 periods late: the DMA ran past what was written by 4
  * periods plus the FIFO less the latency; those frames play as silence
- * (the step kept them zeroed), the wake-up is counted, and the next
- * frames are again the target ahead.  No frame of the source is lost. */
+ * (the step kept them zeroed), the wake-up is counted, the source's frames
+ * for those slots are discarded (counted: their time had passed), and the
+ * next frames are again the target ahead, each on its own time: the
+ * latency does not grow by the lateness. */
 static void render_late_wakeup(void **state)
 {
 	rig g;
@@ -512,6 +553,7 @@ static void render_late_wakeup(void **state)
 	c = counters(&s);
 	assert_int_equal(c.late_wakeups, 1);
 	assert_int_equal(c.lost_frames, gap);
+	assert_int_equal(c.skipped_frames, gap);
 	check_played(&s, gap_at, gap);
 	for (unsigned i = 0; i < 50; i++) {
 		wake(&g, &s, 1);
@@ -521,10 +563,14 @@ static void render_late_wakeup(void **state)
 	c = counters(&s);
 	assert_int_equal(c.late_wakeups, 1);
 	assert_int_equal(c.underruns, 0);
+	assert_int_equal(c.skipped_frames, gap);
 	assert_int_equal(c.frames + c.lost_frames, c.position);
+	/* every frame taken or skipped: the source is where the link is,
+	 * a latency ahead */
+	assert_int_equal(s.src.next, c.position);
 	stream_close(&s);
 	rig_close_bus(&g);
-	wav_check_gap(g.wav, played, gap_at, gap);
+	wav_check_hole(g.wav, played, gap_at, gap);
 	rig_cleanup(&g);
 }
 
