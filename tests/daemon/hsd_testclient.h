@@ -351,6 +351,30 @@ static inline bool tc_hello(tc_client *c)
 	return tc_send(c, &m) && tc_expect(c, HSP_HELLO_ACK, &m, TC_WAIT_MS, NULL, NULL);
 }
 
+/* The daemon's STATUS record of stream `name` (AUDIO and the rest before
+ * the report skipped; bounded).  false when none came or none is named. */
+static inline bool tc_status_stream(tc_client *c, const char *name, hsp_status_stream *out)
+{
+	hsp_msg m = {.type = HSP_STATUS};
+	uint64_t deadline = tc_now_ms() + TC_WAIT_MS;
+
+	m.u.status.tag = ++c->tag;
+	if (!tc_send(c, &m))
+		return false;
+	do {
+		uint64_t now = tc_now_ms();
+
+		if (now >= deadline ||
+		    !tc_expect(c, HSP_STATUS_REPORT, &m, (unsigned)(deadline - now), NULL, NULL))
+			return false;
+	} while (m.u.status_report.tag != c->tag);
+	for (uint32_t i = 0; i < m.u.status_report.stream_count; i++)
+		if (hsp_status_stream_get(&m.u.status_report, i, out) == 0 &&
+		    !strcmp(out->name, name))
+			return true;
+	return false;
+}
+
 /* OPEN name; *out is the OPENED or the ERROR that answered (its type
  * says which).  false when neither came. */
 static inline bool tc_open(tc_client *c, const char *name, uint8_t dir, uint16_t interval_ms,

@@ -345,7 +345,22 @@ static void slow_listener_loses_only_its_own(void **state)
 	assert_true(slow.frames >= stall + 4800);
 	assert_true(slow.gaps > 0);
 	assert_false(atomic_load(&fast.failed));
-	assert_int_equal(fast.gaps, 0);
+	/* The fast one lost nothing of its own: any jump in its audio is
+	 * audio the daemon lost for every listener (an audio thread later
+	 * than the 4 s capture buffer, seen under TSan on a loaded machine),
+	 * which STATUS counts; with none, not a frame is missing. */
+	c = client();
+	{
+		hsp_status_stream st;
+
+		assert_true(tc_status_stream(c, "loopback", &st));
+		print_message("stream: %llu frames lost for every listener; fast: %llu in %u gaps\n",
+			      (unsigned long long)st.dropped, (unsigned long long)fast.gap_frames,
+			      fast.gaps);
+		assert_true(fast.gap_frames <= st.dropped);
+		if (!st.dropped)
+			assert_int_equal(fast.gaps, 0);
+	}
 	/* The counters agree: the slow one's queue dropped, the fast one's
 	 * never. */
 	pos = position_of(slow.c, slow.id);
@@ -355,7 +370,6 @@ static void slow_listener_loses_only_its_own(void **state)
 	assert_int_equal(pos.frames_dropped, 0);
 	/* The daemon serves on: a new client opens the stream and gets
 	 * audio. */
-	c = client();
 	op = open_ok(c, "loopback", 0);
 	tag = tc_request(c, HSP_START, op.stream);
 	expect_ack(c, tag, NULL);
