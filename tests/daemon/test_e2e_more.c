@@ -297,6 +297,14 @@ static void slow_listener_loses_only_its_own(void **state)
 	 * pool (every chunk libuv had queued for it, and its full queue's
 	 * old ones) until none was left for anyone.  hsd_chunk.h and
 	 * hsd_session.c's ss_send_chunks say what bounds that now. */
+#ifdef __SANITIZE_THREAD__
+	/* Under TSan every copy out of the DMA buffer is a race the
+	 * suppressions file excuses one by one, slowly: the daemon's audio
+	 * thread then stalls for seconds at a time, losing audio for every
+	 * listener (counted), and this test's 25 s of stream says nothing
+	 * about slow listeners.  The plain and ASan builds run it. */
+	skip();
+#endif
 	assert_true(tc_daemon_start(d, SLOW_CONFIG));
 	listen_start(&fast, stall + 48000 * 30);
 	/* The slow one: started, then not read. */
