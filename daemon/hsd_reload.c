@@ -291,7 +291,10 @@ static void swap_tables(hsd_stream *s, reload_plan *p)
 
 	if (!p->listeners[slot])
 		return;
-	memcpy(p->listeners[slot], s->listeners, s->nlisteners * sizeof(*s->listeners));
+	/* An added stream has no table yet (NULL): memcpy wants a pointer
+	 * even for no bytes. */
+	if (s->nlisteners)
+		memcpy(p->listeners[slot], s->listeners, s->nlisteners * sizeof(*s->listeners));
 	free(s->listeners);
 	free(s->fan);
 	s->listeners = p->listeners[slot];
