@@ -128,35 +128,6 @@ static const char *conf_at(unsigned line, char *buf, size_t len)
 	return buf;
 }
 
-/* Where the test signal's frame 0 starts in pcm (its first 64 frames
- * match), or -1. */
-static int64_t find_signal(const int16_t *pcm, uint64_t frames)
-{
-	int16_t head[64 * 2];
-
-	test_pattern(head, 0, 64);
-	for (uint64_t i = 0; i + 64 <= frames; i++)
-		if (!memcmp(pcm + 2 * i, head, sizeof(head)))
-			return (int64_t)i;
-	return -1;
-}
-
-/* pcm from `at` holds the first `frames` frames of the signal exactly:
- * a gap, a repeat or a reset anywhere would shift or change a frame. */
-static void check_signal(const int16_t *pcm, uint64_t at, uint64_t frames, const char *what)
-{
-	int16_t *want = malloc(frames * FRAME_BYTES);
-
-	assert_non_null(want);
-	test_pattern(want, 0, frames);
-	for (uint64_t i = 0; i < frames * 2; i++)
-		if (pcm[2 * at + i] != want[i])
-			fail_msg("%s: frame %llu channel %llu is %d, the signal has %d", what,
-				 (unsigned long long)(i / 2), (unsigned long long)(i % 2),
-				 pcm[2 * at + i], want[i]);
-	free(want);
-}
-
 /* SIGTERM, and the line-out WAV holds the signal whole, bit-exact. */
 static void stop_and_check_wav(uint64_t frames)
 {
