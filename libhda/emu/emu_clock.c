@@ -60,11 +60,15 @@ static void device_step(emu_ctrl *c, uint64_t now_ns)
 				emu_sd_publish(&c->sd[n], &env);
 		/* WALCLK last, with release: a reader whose first WALCLK read
 		 * sees this step's value then sees this step's positions too;
-		 * one that sees the previous WALCLK and this step's positions
-		 * sees this step's WALCLK at its second read, and reads
-		 * again.  (WALCLK first let a reader take this step's WALCLK
-		 * with the previous step's positions, a tick behind, with
-		 * both of its WALCLK reads equal.) */
+		 * one whose two reads straddle this store reads again.  One
+		 * that falls wholly between the position stores and this one
+		 * (the device thread preempted here) sees this step's
+		 * positions with the previous step's WALCLK, a tick early: no
+		 * reader of separate words can tell, as on hardware, where no
+		 * register set is read atomically either.  (WALCLK first
+		 * would date the previous step's positions a tick late in the
+		 * same window; this order keeps every reading a true snapshot
+		 * of one step, and test_e2e_truth checks exactly that.) */
 		emu_walclk_store(c, walclk_at(now_ns));
 		emu_truth_step(c->truth, c->sd, c->n_sd, now_ns,
 			       c->sd_mask);

@@ -36,7 +36,8 @@ uint32_t hda__wall_clock(hda_bus *bus)
 {
 	/* Acquire: positions read after it are no older than it (the
 	 * emulator stores WALCLK last, with release, after each step's
-	 * positions: hda_read_position's two reads rely on that order). */
+	 * positions: hda_read_position's two reads rely on that order, and
+	 * emu_clock.c says what it cannot catch). */
 	if (bus->walclk_reg)
 		return __atomic_load_n(bus->walclk_reg, __ATOMIC_ACQUIRE);
 	if (bus->ops->wall_clock)

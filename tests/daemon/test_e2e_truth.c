@@ -171,27 +171,31 @@ static void keep_position(reports *r, const hsp_msg *m, uint32_t stream)
  * Both positions are whole frames in both places, so they should agree
  * exactly; the issue allows one frame.
  */
-/* How far a report may be from the truth.  One frame, as the issue asks.
- * Under TSan, one emulator tick: the emulator stores a step's positions
- * and then its WALCLK, and a reading that falls entirely between those
- * stores sees the new positions with both WALCLK reads old, a tick (48
- * frames) ahead; the instrumentation widens that window from nanoseconds
- * to where a reading fits (seen once in a full TSan run).  Closing it for
- * good needs the emulator to publish WALCLK and positions as one
- * (left for a later session, noted in issue 7's closing note). */
-#ifdef __SANITIZE_THREAD__
-#define TRUTH_SLACK 48
-#else
+/* How far a report may be from the truth: one frame, as the issue asks,
+ * from one of two steps.  The emulator stores a step's positions and then
+ * its WALCLK, as separate words, and a reading that falls between those
+ * stores (the device thread preempted there, or a sanitizer's
+ * instrumentation widening the window; CI saw it under ASan) sees the new
+ * positions with both of its WALCLK reads still old: no two-read protocol
+ * can tell, and no hardware register set is read atomically either.  Such
+ * a report holds the step after the one its WALCLK names, exactly; any
+ * other mismatch is an error. */
 #define TRUTH_SLACK 1
-#endif
+
+static bool truth_matches(const hsp_position *p, const hda_emu_truth_record *e)
+{
+	return llabs((int64_t)(p->link_frames - e->link_frames)) <= TRUTH_SLACK &&
+	       llabs((int64_t)(p->dma_frames - e->dma_frames)) <= TRUTH_SLACK;
+}
 
 static void check_reports(const reports *r, const truth_file *t, const char *what)
 {
-	unsigned worst_link = 0, worst_dma = 0;
+	unsigned worst_link = 0, worst_dma = 0, straddled = 0;
 
 	for (unsigned i = 0; i < r->n; i++) {
 		const hsp_position *p = &r->p[i];
 		const hda_emu_truth_record *e = truth_at(t, p->wall_ticks);
+		const hda_emu_truth_record *next;
 		int64_t dl, dd;
 
 		assert_int_equal(p->flags & HSP_POS_STALLED, 0);
@@ -199,9 +203,14 @@ static void check_reports(const reports *r, const truth_file *t, const char *wha
 			fail_msg("%s report %u: wall clock %llu before the engine's first step %llu",
 				 what, i, (unsigned long long)p->wall_ticks,
 				 (unsigned long long)t->rec[0].wall_ticks);
+		next = e + 1 < t->rec + t->n ? e + 1 : NULL;
+		if (!truth_matches(p, e) && next && truth_matches(p, next)) {
+			straddled++;
+			e = next;
+		}
 		dl = (int64_t)(p->link_frames - e->link_frames);
 		dd = (int64_t)(p->dma_frames - e->dma_frames);
-		if (llabs(dl) > TRUTH_SLACK || llabs(dd) > TRUTH_SLACK)
+		if (!truth_matches(p, e))
 			fail_msg("%s report %u at wall clock %llu: link %llu dma %llu; the "
 				 "emulator's step at %llu had link %llu dma %llu",
 				 what, i, (unsigned long long)p->wall_ticks,
@@ -217,10 +226,16 @@ static void check_reports(const reports *r, const truth_file *t, const char *wha
 	}
 	/* The reports moved: the comparison was not of a standing engine. */
 	assert_true(r->p[r->n - 1].link_frames > r->p[0].link_frames + 48000 / 2);
+	/* Straddles are the exception: a reading fits between the two stores
+	 * only when something delays the device thread there.  Most reports
+	 * must name their own step (a reader or emulator that paired every
+	 * reading with the next step's positions would be a bug). */
+	assert_true(straddled <= r->n / 2);
 	print_message("%s: %u reports, link %llu..%llu frames, worst |report - truth| "
-		      "link %u dma %u frames\n",
+		      "link %u dma %u frames, %u read across a step's stores\n",
 		      what, r->n, (unsigned long long)r->p[0].link_frames,
-		      (unsigned long long)r->p[r->n - 1].link_frames, worst_link, worst_dma);
+		      (unsigned long long)r->p[r->n - 1].link_frames, worst_link, worst_dma,
+		      straddled);
 }
 
 static void positions_match_truth(void **state)
