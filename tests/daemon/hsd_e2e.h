@@ -108,11 +108,17 @@ static inline uint64_t send_signal(tc_client *c, uint32_t id, uint64_t from, uin
 }
 
 /* Play `frames` client frames on an opened render stream: a first window
- * before START, the rest as credit comes, then DRAIN and its ACK. */
-static inline void play(tc_client *c, const hsp_opened *op, uint64_t frames)
+ * before START, the rest as credit comes, then DRAIN and its ACK; an
+ * ERROR fails the test.  hook(k), where given, runs once the daemon's
+ * render step has taken client frame at[k] (the credit limit is the
+ * ring's read index plus the window OPENED gave), and every hook must
+ * have run by the end. */
+static inline void play_hooked(tc_client *c, const hsp_opened *op, uint64_t frames,
+			       const uint64_t *at, unsigned nhooks, void (*hook)(unsigned))
 {
 	uint64_t limit = op->window_frames, next;
 	uint32_t start, drain = 0;
+	unsigned k = 0;
 	hsp_msg m;
 
 	assert_true(limit > 0);
@@ -120,6 +126,8 @@ static inline void play(tc_client *c, const hsp_opened *op, uint64_t frames)
 	start = tc_request(c, HSP_START, op->stream);
 	expect_ack(c, start, &limit);
 	for (;;) {
+		while (k < nhooks && limit - op->window_frames >= at[k])
+			hook(k++);
 		next = send_signal(c, op->stream, next, frames, limit);
 		if (next == frames && !drain)
 			drain = tc_request(c, HSP_DRAIN, op->stream);
@@ -129,8 +137,14 @@ static inline void play(tc_client *c, const hsp_opened *op, uint64_t frames)
 		else if (m.type == HSP_ERROR)
 			fail_msg("ERROR %s: %s", hsp_err_name(m.u.error.code), m.u.error.text);
 		else if (m.type == HSP_ACK && drain && m.u.ack.tag == drain)
-			return;
+			break;
 	}
+	assert_int_equal(k, nhooks);
+}
+
+static inline void play(tc_client *c, const hsp_opened *op, uint64_t frames)
+{
+	play_hooked(c, op, frames, NULL, 0, NULL);
 }
 
 /* Where the test signal's frame 0 starts in pcm (its first 64 frames

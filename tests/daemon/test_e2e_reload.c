@@ -154,39 +154,6 @@ static void stop_and_check_wav(uint64_t frames)
 	free(wav);
 }
 
-/* Play the lead and `frames` of the signal on an opened render stream (as
- * hsd_e2e.h's play), calling hook(k) once the daemon's render step has
- * taken client frame at[k] (the credit limit is the ring's read index
- * plus the window OPENED gave).  An ERROR fails the test. */
-static void play_with_hooks(tc_client *c, const hsp_opened *op, uint64_t frames,
-			    const uint64_t *at, unsigned nhooks, void (*hook)(unsigned))
-{
-	uint64_t limit = op->window_frames, next, total = LEAD_FRAMES + frames;
-	uint32_t start, drain = 0;
-	unsigned k = 0;
-	hsp_msg m;
-
-	next = send_signal(c, op->stream, 0, total, limit);
-	start = tc_request(c, HSP_START, op->stream);
-	expect_ack(c, start, &limit);
-	for (;;) {
-		while (k < nhooks && limit - op->window_frames >= at[k])
-			hook(k++);
-		next = send_signal(c, op->stream, next, total, limit);
-		if (next == total && !drain)
-			drain = tc_request(c, HSP_DRAIN, op->stream);
-		assert_int_equal(tc_recv(c, &m, TC_WAIT_MS), 1);
-		if (m.type == HSP_CREDIT)
-			limit = m.u.credit.limit;
-		else if (m.type == HSP_ERROR)
-			fail_msg("ERROR %s: %s", hsp_err_name(m.u.error.code), m.u.error.text);
-		else if (m.type == HSP_ACK && drain && m.u.ack.tag == drain)
-			break;
-	}
-	/* Every hook ran while the signal played. */
-	assert_int_equal(k, nhooks);
-}
-
 /* The next ERROR on c within the bound, skipping other messages. */
 static hsp_error_msg next_error(tc_client *c)
 {
@@ -263,7 +230,7 @@ static void unchanged_stream_plays_through(void **state)
 	const uint64_t at[2] = {LEAD_FRAMES + 60000, LEAD_FRAMES + 96000};
 
 	(void)state;
-	play_with_hooks(p, &op, LONG_FRAMES, at, 2, reload_hook_unchanged);
+	play_hooked(p, &op, LEAD_FRAMES + LONG_FRAMES, at, 2, reload_hook_unchanged);
 	assert_true(log_has("reload: done: 2 streams unchanged, 0 rebuilt", TC_WAIT_MS));
 	assert_true(log_has("reload: stream loopback: latency_ms changed: rebuilt", TC_WAIT_MS));
 	assert_true(log_has("reload: stream extra: added", TC_WAIT_MS));
@@ -441,7 +408,7 @@ static void bad_reload_changes_nothing(void **state)
 				LEAD_FRAMES + 106000};
 
 	(void)state;
-	play_with_hooks(p, &op, LONG_FRAMES, at, 4, reload_hook_bad);
+	play_hooked(p, &op, LEAD_FRAMES + LONG_FRAMES, at, 4, reload_hook_bad);
 	assert_false(log_has("rebuilt by", 0));
 	assert_false(log_has("changed: rebuilt", 0));
 	/* The old settings are in force: loopback opens at 1000 ms. */

@@ -314,12 +314,13 @@ static uint64_t finish(rig *g, stream *s)
 	return played;
 }
 
-/*
- * The WAV file holds `total` frames: the signal from frame 0 up to
- * `gap_at`, then `gap` frames of silence, then the signal on from where it
- * stopped.
- */
-static void wav_check_gap(const char *path, uint64_t total, uint64_t gap_at, uint64_t gap)
+/* The WAV holds `total` frames: the signal, with `gap` frames of silence at
+ * gap_at.  After the gap the signal goes on where it stopped (an underrun:
+ * nothing of the source lost) or, with `keep_time`, on its own timeline,
+ * frame i being the signal's frame i (a late wake-up: the source's frames
+ * for the silent slots discarded). */
+static void wav_check(const char *path, uint64_t total, uint64_t gap_at, uint64_t gap,
+		      bool keep_time)
 {
 	SF_INFO info = {0};
 	SNDFILE *f = sf_open(path, SFM_READ, &info);
@@ -334,7 +335,7 @@ static void wav_check_gap(const char *path, uint64_t total, uint64_t gap_at, uin
 		if (i >= gap_at && i < gap_at + gap)
 			want[0] = want[1] = 0;
 		else
-			test_pattern(want, i < gap_at ? i : i - gap, 1);
+			test_pattern(want, i < gap_at || keep_time ? i : i - gap, 1);
 		if (memcmp(got + 2 * i, want, sizeof(want)))
 			fail_msg("%s: frame %llu is (%d, %d), want (%d, %d)", path,
 				 (unsigned long long)i, got[2 * i], got[2 * i + 1], want[0], want[1]);
@@ -343,30 +344,14 @@ static void wav_check_gap(const char *path, uint64_t total, uint64_t gap_at, uin
 	free(got);
 }
 
-/* The WAV is the signal on its own timeline (frame i is the signal's
- * frame i), except for `hole` frames of silence at hole_at: what a late
- * wake-up leaves, the source's frames for those slots discarded. */
+static void wav_check_gap(const char *path, uint64_t total, uint64_t gap_at, uint64_t gap)
+{
+	wav_check(path, total, gap_at, gap, false);
+}
+
 static void wav_check_hole(const char *path, uint64_t total, uint64_t hole_at, uint64_t hole)
 {
-	SF_INFO info = {0};
-	SNDFILE *f = sf_open(path, SFM_READ, &info);
-	int16_t *got = malloc(total * F), want[2];
-
-	assert_non_null(f);
-	assert_non_null(got);
-	assert_int_equal(info.frames, total);
-	assert_int_equal(sf_readf_short(f, got, (sf_count_t)total), total);
-	for (uint64_t i = 0; i < total; i++) {
-		if (i >= hole_at && i < hole_at + hole)
-			want[0] = want[1] = 0;
-		else
-			test_pattern(want, i, 1);
-		if (memcmp(got + 2 * i, want, sizeof(want)))
-			fail_msg("%s: frame %llu is (%d, %d), want (%d, %d)", path,
-				 (unsigned long long)i, got[2 * i], got[2 * i + 1], want[0], want[1]);
-	}
-	sf_close(f);
-	free(got);
+	wav_check(path, total, hole_at, hole, true);
 }
 
 /* ---- Render ------------------------------------------------------------- */
