@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Capture chunks, their pool and listener queues; see hsd_chunk.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,13 @@ struct hsd_chunk_pool {
 	 * consumes; handoff: the other way round. */
 	hsd_ring *free_ring;
 	hsd_ring *handoff;
+	/* [loop] Chunks the loop holds a reference to (received and not yet
+	 * back in the free list), and whether the pool was destroyed while
+	 * some were held: a uv write in flight keeps its chunk until libuv
+	 * calls back, which can be after the stream's engine closed.  The
+	 * last of those unrefs frees the pool. */
+	uint32_t held;
+	bool dying;
 	/* Written by the audio thread only. */
 	_Atomic uint64_t published;
 	_Atomic uint64_t starved;
@@ -113,15 +121,27 @@ fail:
 	return err;
 }
 
+static void pool_free(hsd_chunk_pool *p)
+{
+	free(p->data);
+	free(p->chunks);
+	free(p);
+}
+
 void hsd_chunk_pool_destroy(hsd_chunk_pool *p)
 {
 	if (!p)
 		return;
+	/* The rings go now: the audio thread is stopped, nothing is received
+	 * any more, and a held chunk's last unref does not return it. */
 	hsd_ring_destroy(p->handoff);
 	hsd_ring_destroy(p->free_ring);
-	free(p->data);
-	free(p->chunks);
-	free(p);
+	p->handoff = p->free_ring = NULL;
+	if (p->held) {
+		p->dying = true;
+		return;
+	}
+	pool_free(p);
 }
 
 uint32_t hsd_chunk_pool_available(const hsd_chunk_pool *p)
@@ -166,8 +186,10 @@ hsd_chunk *hsd_chunk_receive(hsd_chunk_pool *p)
 {
 	hsd_chunk *c = get(p->handoff);
 
-	if (c)
+	if (c) {
 		c->refs = 1;
+		p->held++;
+	}
 	return c;
 }
 
@@ -184,11 +206,20 @@ void hsd_chunk_ref(hsd_chunk *c)
 
 void hsd_chunk_unref(hsd_chunk *c)
 {
+	hsd_chunk_pool *p;
+
 	if (!c || --c->refs)
 		return;
+	p = c->pool;
+	p->held--;
+	if (p->dying) {
+		if (!p->held)
+			pool_free(p);
+		return;
+	}
 	/* The free ring's release orders the loop's reads of the audio before
 	 * the audio thread can take the chunk and overwrite it. */
-	put(c->pool->free_ring, c);
+	put(p->free_ring, c);
 }
 
 void *hsd_chunk_data(const hsd_chunk *c)

@@ -87,9 +87,10 @@ typedef struct hsd_chunk_pool_stats {
 int hsd_chunk_pool_create(hsd_chunk_pool **out, uint32_t count,
 			  uint32_t frames, uint32_t frame_bytes);
 /*
- * [control] Free the pool and every chunk, whoever holds it: destroy the
- * listener queues and drop the loop's references first, and stop the audio
- * thread.  Accepts NULL.
+ * [control, on the loop thread] Free the pool, once the audio thread is
+ * stopped.  Chunks the loop still holds (a session's write in flight, whose
+ * libuv callback comes later) keep the pool's memory alive, not its rings:
+ * the last of their unrefs frees it.  Accepts NULL.
  */
 void hsd_chunk_pool_destroy(hsd_chunk_pool *p);
 /* [any] Chunks in the free list now (a snapshot). */

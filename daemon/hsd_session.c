@@ -175,8 +175,10 @@ void ss_release_open(hsd_sopen *o)
 			s->owner = NULL;
 		hsd_stream_close_engine(s);
 	} else {
-		hsd_stream_remove_listener(s, o);
+		/* The queue's references go before the listener: removing
+		 * the last one may close the engine and its pool. */
 		hsd_lqueue_destroy(o->lq);
+		hsd_stream_remove_listener(s, o);
 	}
 	memset(o, 0, sizeof(*o));
 	ss_retime(ss);

@@ -393,6 +393,41 @@ static void test_give_back(void **state)
 	hsd_chunk_pool_destroy(p);
 }
 
+/* A session's uv write still holds its chunk when the stream's engine
+ * closes (the listener left, SIGTERM, a reload): the pool is destroyed
+ * first and the write's callback unrefs later.  The chunk's audio must
+ * still be there until then, and the last unref frees the pool (ASan
+ * reports the use after free, LeakSanitizer a pool never freed). */
+static void test_destroy_while_held(void **state)
+{
+	hsd_chunk_pool *p;
+	hsd_lqueue *q;
+	hsd_chunk *in_flight, *queued;
+
+	(void)state;
+	assert_int_equal(hsd_chunk_pool_create(&p, 4, FRAMES, 4), 0);
+	assert_int_equal(hsd_lqueue_create(&q, 4), 0);
+	assert_true(capture(p, 0));
+	assert_true(capture(p, FRAMES));
+	assert_true(capture(p, 2 * FRAMES)); /* published, never received */
+	in_flight = hsd_chunk_receive(p);
+	queued = hsd_chunk_receive(p);
+	assert_non_null(in_flight);
+	assert_non_null(queued);
+	hsd_lqueue_push(q, queued);
+	hsd_chunk_unref(queued); /* the queue's reference is left */
+	hsd_chunk_pool_destroy(p);
+	assert_true(chunk_ok(in_flight));
+	assert_int_equal(hsd_chunk_get_stamp(in_flight)->first_frame, 0);
+	hsd_chunk_unref(in_flight);
+	queued = hsd_lqueue_pop(q);
+	assert_true(chunk_ok(queued));
+	assert_int_equal(hsd_chunk_get_stamp(queued)->first_frame, FRAMES);
+	hsd_lqueue_push(q, queued); /* the queue unrefs it as it goes */
+	hsd_chunk_unref(queued);
+	hsd_lqueue_destroy(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_slow_listener_loses_alone),
 		cmocka_unit_test(test_stalled_listeners_share_one_window),
 		cmocka_unit_test(test_give_back),
+		cmocka_unit_test(test_destroy_while_held),
 		cmocka_unit_test(test_two_threads),
 	};
 

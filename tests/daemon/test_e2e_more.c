@@ -392,12 +392,89 @@ static void slow_listener_loses_only_its_own(void **state)
 	assert_int_equal(waitpid(d->pid, NULL, WNOHANG), 0);
 }
 
+/* The daemon's kernel send queue on its connection to the client whose
+ * local port is `peer` (tx_queue in /proc/net/tcp), or -1 when not found. */
+static long daemon_send_queue(unsigned port, unsigned peer)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[256];
+	long q = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned lport, rport, st;
+		unsigned long tx, rx;
+
+		if (sscanf(line, " %*u: %*x:%x %*x:%x %x %lx:%lx", &lport, &rport, &st, &tx,
+			   &rx) == 5 &&
+		    lport == port && rport == peer) {
+			q = (long)tx;
+			break;
+		}
+	}
+	fclose(f);
+	return q;
+}
+
+/* SIGTERM while a listener's write is in flight: a capture listener that
+ * reads nothing, with a small receive buffer, until the daemon's send
+ * queue to it has stopped growing (so libuv holds a write, and its chunk,
+ * that the kernel will not take).  Shutdown then closes the stream's
+ * engine, and its chunk pool, before libuv calls the write back: that
+ * write's chunk must outlive the pool (it once did not: a use after free,
+ * exit 139).  The daemon exits 0. */
+static void sigterm_with_writes_in_flight_exits_0(void **state)
+{
+	tc_daemon *d = &daemon_;
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	uint64_t deadline;
+	long last = -1;
+	unsigned same = 0;
+	hsp_opened op;
+	tc_client *c;
+
+	(void)state;
+	assert_true(tc_daemon_start(d, SLOW_CONFIG));
+	c = connect_small_rcvbuf(d->port);
+	assert_true(tc_hello(c));
+	op = open_ok(c, "loopback", 0);
+	expect_ack(c, tc_request(c, HSP_START, op.stream), NULL);
+	assert_int_equal(getsockname(c->fd, (struct sockaddr *)&me, &len), 0);
+	/* Stalled: the queue is not empty and has not moved for 1 s
+	 * (bounded: 60 s; the kernel's send buffer grows on its own first). */
+	deadline = tc_now_ms() + 60000;
+	while (same < 10) {
+		long q = daemon_send_queue(d->port, ntohs(me.sin_port));
+
+		assert_true(q >= 0);
+		if (tc_now_ms() >= deadline)
+			fail_msg("the daemon's send queue to the listener never stopped growing "
+				 "(%ld bytes)", q);
+		same = q > 0 && q == last ? same + 1 : 0;
+		last = q;
+		if (same % 5 == 0)
+			keepalive(c);
+		usleep(100000);
+	}
+	print_message("the daemon holds %ld bytes for the listener\n", last);
+	kill(d->pid, SIGTERM);
+	assert_true(tc_daemon_wait(d, TC_WAIT_MS));
+	if (WIFSIGNALED(d->status))
+		fail_msg("hdastreamd died of signal %d; its log is %s", WTERMSIG(d->status), d->log);
+	assert_true(WIFEXITED(d->status));
+	assert_int_equal(WEXITSTATUS(d->status), 0);
+	tc_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		/* Each starts its own daemon; the teardown reaps it. */
 		cmocka_unit_test_teardown(latency_range, teardown),
 		cmocka_unit_test_teardown(slow_listener_loses_only_its_own, teardown),
+		cmocka_unit_test_teardown(sigterm_with_writes_in_flight_exits_0, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
