@@ -248,6 +248,9 @@ const volatile uint32_t *emu_ctrl_map32(emu_ctrl *ctrl, uint32_t off);
 emu_mem *emu_ctrl_mem(emu_ctrl *ctrl);
 int emu_ctrl_irq_fd(emu_ctrl *ctrl);
 bool emu_ctrl_gone(emu_ctrl *ctrl);
+/* The real-time clock's tick, in which positions move at once; 0 on the
+ * manual clock (it moves as far as its caller advances it). */
+uint32_t emu_ctrl_position_step_ns(const emu_ctrl *ctrl);
 
 uint64_t emu_ctrl_now_ns(emu_ctrl *ctrl);
 hda_status emu_ctrl_advance(emu_ctrl *ctrl, uint64_t ns);

@@ -200,6 +200,11 @@ bool emu_ctrl_gone(emu_ctrl *ctrl)
 	return fault_on(ctrl, HDA_EMU_FAULT_DEVICE_GONE);
 }
 
+uint32_t emu_ctrl_position_step_ns(const emu_ctrl *ctrl)
+{
+	return ctrl->manual ? 0 : (uint32_t)ctrl->tick_ns;
+}
+
 /* ---- Model control and ground truth --------------------------------------- */
 
 hda_status emu_ctrl_stream_truth(emu_ctrl *ctrl, unsigned sd_index,

@@ -95,13 +95,16 @@ static void emu_write32(hda_plat *plat, uint32_t off, uint32_t val)
 }
 
 /* The model resumes a stopped engine where it stopped, as the HDA
- * specification has it: no quirks. */
+ * specification has it: no quirks.  Its FIFO bounds what an engine moves
+ * at once, but its positions move a whole device step at a time: a tick
+ * of the real-time clock, or what the caller advances the manual one by
+ * (no step of its own: 0). */
 static void emu_info(hda_plat *plat, hda_plat_info *info)
 {
-	(void)plat;
 	*info = (hda_plat_info){.vendor_id = HDA_EMU_PCI_VENDOR_ID,
 				.device_id = HDA_EMU_PCI_DEVICE_ID,
-				.revision = HDA_EMU_PCI_REVISION};
+				.revision = HDA_EMU_PCI_REVISION,
+				.position_step_ns = emu_ctrl_position_step_ns(plat->emu.ctrl)};
 }
 
 /* The register page itself (plat.h's map32 contract holds trivially):

@@ -96,7 +96,11 @@ hda_status qemu_pci_setup(hda_plat *p)
 	p->info = (hda_plat_info){.vendor_id = (uint16_t)id,
 				  .device_id = (uint16_t)(id >> 16),
 				  .revision = (uint8_t)class_rev,
-				  .quirks = HDA_PLAT_QUIRK_RUN_RESTARTS_BDL};
+				  .quirks = HDA_PLAT_QUIRK_RUN_RESTARTS_BDL,
+				  /* QEMU's hda-codec moves 8 KiB between its
+				   * buffer and the DMA in one go (observed:
+				   * hda-facts, README "QEMU's controller") */
+				  .dma_burst_bytes = 8192};
 	if (cfg_write(p, dev, 0x10, HDA_BAR0) || qemu_cfg_read(p, dev, 0x10, &bar) ||
 	    (bar & ~0xFu) != HDA_BAR0 || qemu_cfg_read(p, dev, 0x04, &cmd) ||
 	    cfg_write(p, dev, 0x04, (cmd & 0xFFFF) | 0x0006) ||

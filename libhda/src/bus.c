@@ -184,6 +184,8 @@ hda_status hda_get_device_information(hda_bus *bus,
 	full.output_engines = (uint8_t)bus->oss;
 	full.bidirectional_engines = (uint8_t)bus->bss;
 	full.backend = bus->ops->name;
+	full.dma_burst_bytes = bus->info.dma_burst_bytes;
+	full.position_step_ns = bus->info.position_step_ns;
 	memcpy(info, &full, n);
 	return HDA_STATUS_SUCCESS;
 }

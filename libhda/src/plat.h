@@ -49,6 +49,10 @@ typedef struct hda_plat_info {
 	uint16_t device_id; /* PCI config space 0x02 */
 	uint8_t revision;   /* PCI config space 0x08 */
 	uint32_t quirks;    /* HDA_PLAT_QUIRK_* */
+	/* How the device moves data (hda_device_information says what for;
+	 * 0 and 0 for hardware). */
+	uint32_t dma_burst_bytes;
+	uint32_t position_step_ns;
 } hda_plat_info;
 
 typedef struct hda_plat_ops {

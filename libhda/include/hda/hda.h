@@ -500,6 +500,16 @@ typedef struct hda_device_information {
 	uint8_t output_engines;
 	uint8_t bidirectional_engines;
 	const char *backend; /* "emu", ... */
+	/* How far past its FIFO the device may take (render) or deliver
+	 * (capture) at once, so that a buffer must be larger and a lead
+	 * longer: 0 for hardware, whose FIFO bounds its bursts; QEMU's
+	 * codec moves 8192 bytes at a time. */
+	uint32_t dma_burst_bytes;
+	/* The time in which the link and DMA positions move at once, a whole
+	 * step's frames together: 0 for hardware, whose positions move frame
+	 * by frame; the emulator's real-time clock tick (tick_us); 0 for its
+	 * manual clock, which moves only as far as its caller advances it. */
+	uint32_t position_step_ns;
 } hda_device_information;
 
 /* [any] BUFFER_TOO_SMALL when info->size is smaller than the base part. */
