@@ -99,21 +99,18 @@ static void on_signal(uv_signal_t *s, int signum)
 	shutdown_now(s->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
-/* The backend's needs, from what the controller says it is: QEMU moves
- * 8 KiB at once (docs/LATENCY.md), and its device model, like the
- * emulator's, runs as ordinary threads that a SCHED_FIFO audio thread
- * would starve (hsd_config.h, realtime). */
+/* The backend's needs, from what the controller says it is: QEMU's and
+ * the emulator's device models run as ordinary threads that a SCHED_FIFO
+ * audio thread would starve (hsd_config.h, realtime).  (How they move
+ * data, hsd_engine asks libhda itself, for the sizing.) */
 static void backend_needs(hsd_daemon *d, hsd_rt_request *rt)
 {
 	hda_device_information info = {.size = sizeof(info)};
 	bool model = true; /* both backends built today are models */
 	int prio = d->config->realtime;
 
-	if (hda_get_device_information(d->bus, &info) == HDA_STATUS_SUCCESS && info.backend) {
-		if (!strcmp(info.backend, "qemu"))
-			d->backend_min_buffer_bytes = 8192;
+	if (hda_get_device_information(d->bus, &info) == HDA_STATUS_SUCCESS && info.backend)
 		model = !strcmp(info.backend, "emu") || !strcmp(info.backend, "qemu");
-	}
 	if (prio == HSD_REALTIME_AUTO)
 		prio = model ? 0 : 50;
 	*rt = (hsd_rt_request){

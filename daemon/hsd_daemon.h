@@ -70,7 +70,6 @@ struct hsd_daemon {
 	hda_bus *bus;
 	hsd_audio *audio;
 	uv_async_t wake;
-	uint32_t backend_min_buffer_bytes;
 	/* By slot, the audio thread's index.  A reload may leave holes: a
 	 * slot with an empty cfg.name has no stream (and no engine). */
 	hsd_stream streams[HSD_STREAMS_MAX];

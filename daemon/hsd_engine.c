@@ -121,8 +121,8 @@ static hda_status allocate_buffer(hsd_engine *e, const hsd_engine_config *cfg,
 		.dir = cfg->dir,
 		.latency_ms = cfg->latency_ms,
 		.format = cfg->format,
-		.backend_min_buffer_bytes = cfg->backend_min_buffer_bytes,
 	};
+	hda_device_information dev = {.size = sizeof(dev)};
 	uint32_t fifo;
 	hda_status st = probe_fifo(e, &req.fifo_bytes);
 
@@ -130,6 +130,15 @@ static hda_status allocate_buffer(hsd_engine *e, const hsd_engine_config *cfg,
 		say(why, len, "reading the FIFO size: %s", hda_status_str(st));
 		return st;
 	}
+	/* How the controller moves data, beyond its FIFO: QEMU's bursts, the
+	 * emulator's clock steps (hda_device_information; 0 on hardware). */
+	st = hda_get_device_information(e->bus, &dev);
+	if (st) {
+		say(why, len, "reading the controller's information: %s", hda_status_str(st));
+		return st;
+	}
+	req.backend_min_buffer_bytes = dev.dma_burst_bytes;
+	req.position_step_ns = dev.position_step_ns;
 	if (hsd_sizing_compute(&req, &in->sizing)) {
 		say(why, len, "no buffer holds the %u-byte FIFO", req.fifo_bytes);
 		return HDA_STATUS_INVALID_PARAMETER;

@@ -14,8 +14,7 @@
  * and stop (which resets it) must not run while that thread steps.
  *
  * Not here yet: reprogramming a live engine for a reload (the daemon closes
- * and reopens), and the daemon's choice of backend_min_buffer_bytes (its
- * config layer passes it).
+ * and reopens).
  */
 #ifndef HSD_ENGINE_H
 #define HSD_ENGINE_H
@@ -41,8 +40,6 @@ typedef struct hsd_engine_config {
 	 * converter); NULL and 0: the first path of the direction. */
 	const char *pin;
 	uint8_t node;
-	/* The backend's floor for hsd_sizing (QEMU: 8192), 0: none. */
-	uint32_t backend_min_buffer_bytes;
 } hsd_engine_config;
 
 /* What was chosen, for the log and the client. */

@@ -11,8 +11,9 @@
  *            ahead of the link position, so a frame written at a wake-up
  *            crosses the link `latency` frames of time later;
  *   capture: a frame that crossed the link is in memory at most `ahead`
- *            frames later and is handed on at the next wake-up, at most a
- *            period after that: latency = ahead + period.
+ *            frames later, seen at most a position step after that, and
+ *            handed on at the next wake-up, at most a period after that:
+ *            latency = ahead + step + period.
  * Where the controller cannot hold the request the closest latency it can
  * hold is chosen, and `limits` says which constraint decided.
  *
@@ -63,6 +64,9 @@ enum {
 	/* capture only, lowered: a period is whole granules, and the latency
 	 * is the in-memory lag plus one period */
 	HSD_LIMIT_GRANULE = 1u << 3,
+	/* raised: the controller's positions move position_step_ns at once
+	 * (the emulator's clock tick), so the lead must cover one step more */
+	HSD_LIMIT_STEP = 1u << 4,
 };
 
 typedef struct hsd_sizing_request {
@@ -71,8 +75,13 @@ typedef struct hsd_sizing_request {
 	hda_stream_format format;   /* rate, container and channels are used */
 	uint32_t fifo_bytes;        /* the engine's FIFO for this format */
 	/* The backend's floor: the buffer must be larger than this, and the
-	 * backend moves up to this many bytes at once (QEMU: 8192).  0: none. */
+	 * backend moves up to this many bytes at once (QEMU: 8192).  0: none.
+	 * hda_device_information.dma_burst_bytes. */
 	uint32_t backend_min_buffer_bytes;
+	/* The time in which the controller's positions move at once (the
+	 * emulator's real-time tick, 1 ms by default); 0: continuously, as
+	 * hardware's do.  hda_device_information.position_step_ns. */
+	uint32_t position_step_ns;
 } hsd_sizing_request;
 
 typedef struct hsd_sizing {
@@ -85,6 +94,9 @@ typedef struct hsd_sizing {
 	/* How far the DMA side can be from the link: the FIFO, or the
 	 * backend's burst when larger. */
 	uint32_t ahead_frames;
+	/* How far the link moves at once: position_step_ns in frames,
+	 * rounded up (0: continuously). */
+	uint32_t step_frames;
 	uint32_t period_frames;     /* whole granules; also the wake interval */
 	uint32_t periods;           /* 2..256 */
 	uint32_t buffer_frames;     /* period_frames * periods */

@@ -127,7 +127,6 @@ hda_status hsd_stream_open_engine(hsd_stream *s, const hda_stream_format *fmt,
 		.latency_ms = latency_ms_of(latency_us),
 		.pin = pin_name(&s->cfg.pin),
 		.node = s->cfg.pin.kind == HSD_PIN_NODE ? s->cfg.pin.node : 0,
-		.backend_min_buffer_bytes = s->d->backend_min_buffer_bytes,
 	};
 	hsd_astream *a = calloc(1, sizeof(*a));
 	hda_status st = HDA_STATUS_INSUFFICIENT_RESOURCES;

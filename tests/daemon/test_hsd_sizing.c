@@ -21,6 +21,7 @@ typedef struct fmt_case {
 	hda_stream_format f;
 	uint32_t fifo;
 	uint32_t backend;
+	uint32_t step_ns;
 } fmt_case;
 
 static const fmt_case cases[] = {
@@ -32,6 +33,8 @@ static const fmt_case cases[] = {
 	{{48000, 16, 16, 2}, 256, 8192}, /* QEMU's floor */
 	{{48000, 16, 16, 2}, 0, 0},      /* QEMU's real FIFO */
 	{{96000, 24, 32, 6}, 500, 0},    /* a FIFO of no whole frames */
+	{{48000, 16, 16, 2}, 256, 0, 1000000}, /* the emulator's 1 ms tick */
+	{{44100, 16, 16, 2}, 256, 0, 333333},  /* a tick of no whole frames */
 };
 
 static int size(hsd_direction dir, const fmt_case *c, uint32_t ms, hsd_sizing *s)
@@ -42,6 +45,7 @@ static int size(hsd_direction dir, const fmt_case *c, uint32_t ms, hsd_sizing *s
 		.format = c->f,
 		.fifo_bytes = c->fifo,
 		.backend_min_buffer_bytes = c->backend,
+		.position_step_ns = c->step_ns,
 	};
 
 	return hsd_sizing_compute(&r, s);
@@ -70,17 +74,27 @@ static void check_common(const fmt_case *c, uint32_t ms, const hsd_sizing *s)
 	assert_true(s->buffer_bytes <= 4u << 20);
 	assert_true(s->buffer_bytes > c->fifo);
 	assert_true(s->buffer_bytes > c->backend);
-	/* the least latency held is the DMA's reach plus one granule */
-	assert_true(s->latency_frames >= s->ahead_frames + s->granule_frames);
+	/* a step is the tick's frames, rounded up */
+	assert_int_equal(s->step_frames,
+			 ((uint64_t)c->step_ns * c->f.sample_rate + 999999999) / 1000000000);
+	/* the least latency held is the DMA's reach, a step and a granule */
+	assert_true(s->latency_frames >= s->ahead_frames + s->step_frames + s->granule_frames);
 	/* reported figures agree with the frames */
 	assert_int_equal(s->wake_ns, ((uint64_t)s->period_frames * 1000000000 + c->f.sample_rate / 2) /
 					     c->f.sample_rate);
 	assert_int_equal(s->latency_us, ((uint64_t)s->latency_frames * 1000000 + c->f.sample_rate / 2) /
 						c->f.sample_rate);
 	/* raised only to the floor, and then exactly to it, naming why */
+	if (s->requested_frames < s->ahead_frames + s->step_frames + s->granule_frames) {
+		assert_true(s->limits & (HSD_LIMIT_FIFO | HSD_LIMIT_BACKEND | HSD_LIMIT_STEP));
+		assert_int_equal(s->latency_frames,
+				 s->ahead_frames + s->step_frames + s->granule_frames);
+		assert_int_equal(!!(s->limits & HSD_LIMIT_STEP), s->step_frames > 0);
+	} else {
+		assert_false(s->limits & (HSD_LIMIT_FIFO | HSD_LIMIT_BACKEND | HSD_LIMIT_STEP));
+	}
 	if (s->requested_frames < s->ahead_frames + s->granule_frames) {
 		assert_true(s->limits & (HSD_LIMIT_FIFO | HSD_LIMIT_BACKEND));
-		assert_int_equal(s->latency_frames, s->ahead_frames + s->granule_frames);
 		assert_int_equal(!!(s->limits & HSD_LIMIT_BACKEND),
 				 (uint64_t)s->ahead_frames > s->fifo_frames);
 	} else {
@@ -104,7 +118,8 @@ static void render_whole_range(void **state)
 			/* holdable: until the next wake-up a period later, the
 			 * DMA (up to ahead frames past the link) stays below
 			 * what was written latency frames past it */
-			assert_true(s.latency_frames >= s.ahead_frames + s.period_frames);
+			assert_true(s.latency_frames >=
+				    s.ahead_frames + s.step_frames + s.period_frames);
 			/* the lead plus a zeroed runway of a period at least,
 			 * and of the late allowance (10 ms) where 256
 			 * periods and 4 MiB leave room for it, not more than
@@ -123,9 +138,11 @@ static void render_whole_range(void **state)
 				assert_true(s.period_frames <= (pcap > s.granule_frames ? pcap : s.granule_frames));
 			/* a wake-up late by a period is harmless once the
 			 * latency leaves two periods over the DMA's reach */
-			if (s.latency_frames >= s.ahead_frames + 2 * s.granule_frames &&
+			if (s.latency_frames >=
+				    s.ahead_frames + s.step_frames + 2 * s.granule_frames &&
 			    s.period_frames < pcap)
-				assert_true(s.latency_frames - s.ahead_frames >= 2 * s.period_frames);
+				assert_true(s.latency_frames - s.ahead_frames - s.step_frames >=
+					    2 * s.period_frames);
 			/* as requested unless a limit says otherwise */
 			if (!s.limits)
 				assert_int_equal(s.latency_frames, s.requested_frames);
@@ -157,10 +174,11 @@ static void capture_whole_range(void **state)
 			check_common(c, ms, &s);
 			/* in memory at most ahead frames after the link, and
 			 * handed on within the next period */
-			assert_int_equal(s.latency_frames, s.ahead_frames + s.period_frames);
-			want = s.requested_frames > s.ahead_frames + s.granule_frames
+			assert_int_equal(s.latency_frames,
+					 s.ahead_frames + s.step_frames + s.period_frames);
+			want = s.requested_frames > s.ahead_frames + s.step_frames + s.granule_frames
 				       ? s.requested_frames
-				       : s.ahead_frames + s.granule_frames;
+				       : s.ahead_frames + s.step_frames + s.granule_frames;
 			/* never above the request (or the floor), and the
 			 * closest whole granule below it */
 			assert_true(s.latency_frames <= want);
@@ -238,6 +256,79 @@ static void documented_figures(void **state)
 	assert_int_equal(s.limits, HSD_LIMIT_BUFFER_MAX);
 	hsd_sizing_describe(&s, line, sizeof(line));
 	assert_non_null(strstr(line, "4 MiB"));
+	/* The emulator's real-time clock, 48-frame ticks: 2 ms is raised to
+	 * 64 + 48 + 32 frames, 3 ms; 5 ms is held. */
+	assert_int_equal(size(HSD_RENDER, &cases[8], 2, &s), 0);
+	assert_int_equal(s.latency_frames, 144);
+	assert_int_equal(s.period_frames, 32);
+	assert_int_equal(s.periods, 20);
+	assert_int_equal(s.limits, HSD_LIMIT_STEP);
+	hsd_sizing_describe(&s, line, sizeof(line));
+	assert_string_equal(line, "latency 3.000 ms (requested 2 ms, raised: the controller's "
+				  "positions move a clock tick at once): buffer 2560 B in 20 "
+				  "periods of 32 frames, FIFO 256 B");
+	assert_int_equal(size(HSD_RENDER, &cases[8], 5, &s), 0);
+	assert_int_equal(s.latency_frames, 240);
+	assert_int_equal(s.period_frames, 64);
+	assert_int_equal(s.limits, 0);
+	/* capture at 20 ms: 64 + 48 + 832 frames, whole granules */
+	assert_int_equal(size(HSD_CAPTURE, &cases[8], 20, &s), 0);
+	assert_int_equal(s.latency_frames, 944);
+	assert_int_equal(s.period_frames, 832);
+	assert_int_equal(s.limits, HSD_LIMIT_GRANULE);
+}
+
+/* The link of a stepped controller at t ns: whole steps only, each step's
+ * frames counted from the engine's start (as the emulator counts). */
+static uint64_t stepped_link(uint64_t t, uint64_t step_ns, uint64_t rate)
+{
+	return t / step_ns * step_ns * rate / 1000000000;
+}
+
+/*
+ * Render on a controller whose positions move a tick at once (the
+ * emulator's real-time clock): the audio thread wakes every period, at
+ * any phase against the ticks, tops up to the link it read plus the
+ * latency, and until its next wake-up the DMA side (the link of the last
+ * tick plus a full FIFO) never passes what it wrote.  A sizing that left
+ * the step out (2 ms: 64 + 32 frames against 48-frame ticks) fails here
+ * by 16 frames a tick.
+ */
+static void render_holds_stepped_positions(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		const fmt_case *c = &cases[k];
+		uint64_t rate = c->f.sample_rate;
+
+		if (!c->step_ns)
+			continue;
+		for (uint32_t ms = 1; ms <= 40; ms++) {
+			hsd_sizing s;
+			uint64_t wake_ns;
+
+			assert_int_equal(size(HSD_RENDER, c, ms, &s), 0);
+			wake_ns = (uint64_t)s.period_frames * 1000000000 / rate;
+			for (uint64_t phase = 0; phase < c->step_ns; phase += c->step_ns / 64) {
+				for (unsigned j = 0; j < 200; j++) {
+					uint64_t t = phase + j * wake_ns;
+					uint64_t write = stepped_link(t, c->step_ns, rate) +
+							 s.latency_frames;
+					uint64_t dma = stepped_link(t + wake_ns - 1, c->step_ns,
+								    rate) +
+						       s.ahead_frames;
+
+					if (dma > write)
+						fail_msg("%u Hz, %u ms: at %llu ns the DMA reaches "
+							 "%llu, past %llu written",
+							 c->f.sample_rate, ms,
+							 (unsigned long long)(t + wake_ns - 1),
+							 (unsigned long long)dma,
+							 (unsigned long long)write);
+				}
+			}
+		}
+	}
 }
 
 static void refused(void **state)
@@ -270,6 +361,7 @@ int main(void)
 		cmocka_unit_test(render_whole_range),
 		cmocka_unit_test(capture_whole_range),
 		cmocka_unit_test(documented_figures),
+		cmocka_unit_test(render_holds_stepped_positions),
 		cmocka_unit_test(refused),
 	};
 
