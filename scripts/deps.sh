@@ -8,7 +8,7 @@ packages=(
   libsndfile1-dev libcmocka-dev
   qemu-system-x86
   libinih-dev libuv1-dev libsystemd-dev systemd
-  libsamplerate0-dev libjson-c-dev
+  libsamplerate0-dev libjson-c-dev libopus-dev
 )
 
 missing=()
