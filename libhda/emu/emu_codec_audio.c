@@ -84,9 +84,12 @@ static void emit_loopback(struct emitted *e, const int32_t *buf,
 {
 	size_t room;
 
+	/* A new format: what was carried becomes silence in it, the same
+	 * count, so that the loopback's offset does not move (dropping it
+	 * inserted as many zeros later, inside the new stream's audio). */
 	if (e->frames && (e->channels != channels || e->rate != rate ||
 			  e->bits != bits))
-		e->frames = 0; /* a new format this step: it wins */
+		memset(e->buf, 0, e->frames * channels * sizeof(*e->buf));
 	e->channels = channels;
 	e->rate = rate;
 	e->bits = bits;
@@ -96,6 +99,7 @@ static void emit_loopback(struct emitted *e, const int32_t *buf,
 	memcpy(e->buf + e->frames * channels, buf,
 	       frames * channels * sizeof(*buf));
 	e->frames += frames;
+	e->fresh = true;
 }
 
 /* Carry a DAC's output (in conv_buf) to an output pin if the pin's
@@ -306,15 +310,30 @@ void emu_codec_step_end(emu_codec *codec)
 		 * at a fixed offset once both run.  Nothing is carried when
 		 * no reader ran this step, so a capture that starts later,
 		 * and every manual-clock step where both take the same
-		 * frames, line up exactly as before. */
+		 * frames, line up exactly as before.
+		 *
+		 * A reader of an idle line-out keeps one frame of silence
+		 * ahead of it.  Over any run of steps the capture takes at
+		 * most one frame more than the line-out plays (both count
+		 * from their own starts), so with that frame in hand a
+		 * render that starts under a running capture never comes up
+		 * one short: without it, the capture read a zero in the
+		 * middle of the render's first step (test_emu_codec
+		 * test_loopback_render_joins_reader). */
 		if (read && e->frames > read) {
 			keep = e->frames - read;
 			if (keep > LOOPBACK_CARRY)
 				keep = LOOPBACK_CARRY;
 			memmove(e->buf, e->buf + (e->frames - keep) * e->channels,
 				keep * e->channels * sizeof(*e->buf));
+		} else if (read && !e->fresh) {
+			keep = 1;
+			if (!e->channels)
+				e->channels = CONV_CH;
+			memset(e->buf, 0, e->channels * sizeof(*e->buf));
 		}
 		e->frames = keep;
+		e->fresh = false;
 	}
 	memset(codec->lb_pos, 0, sizeof(codec->lb_pos));
 }

@@ -108,6 +108,7 @@ struct node_state {
 /* What an output pin emitted during the current device step (loopback). */
 struct emitted {
 	size_t frames;
+	bool fresh; /* the pin emitted in this step (not only carried) */
 	unsigned channels;
 	uint32_t rate;
 	unsigned bits;

@@ -99,11 +99,9 @@ case $case in
 loopback)
   rate=48000
   frames=$((2 * rate)) # 2 s: long enough to be seen running by status
-  # A 100 ms silent lead, as test_e2e's: the frames right at a render
-  # start are not yet bit-exact (one silent frame shows up after the first
-  # 48; see the report of issue 7), and this test is about the CLI.
-  lead=$((rate / 10))
-  wav gen-noise in.wav "$rate" 2 "$((frames - lead))" "$lead"
+  # No silent lead: the capture runs before the render starts, and the
+  # loopback must hold the render's very first frames (emu_codec_step_end).
+  wav gen-noise in.wav "$rate" 2 "$frames"
   start_record 6
   timeout 60 "$HDASTREAM" play in.wav --server "$srv" >play.out 2>play.err &
   ppid_=$!

@@ -630,12 +630,17 @@ static void test_loopback(void **state)
 	for (i = 0; i < 200; i++)
 		assert_int_equal(cap[i], 0);
 
-	/* Split captures in one step continue where the last one stopped. */
+	/* Split captures in one step continue where the last one stopped.
+	 * The capture read an idle line-out last step, so it holds one frame
+	 * of silence ahead of it (emu_codec_step_end): the pattern comes one
+	 * frame late, and its last frame is carried. */
 	emu_codec_step_end(c);
 	emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)pattern, 256);
 	emu_codec_capture(c, 2, FMT_48K_16_2, (uint8_t *)cap, 100);
 	emu_codec_capture(c, 2, FMT_48K_16_2, (uint8_t *)(cap + 200), 156);
-	assert_memory_equal(cap, pattern, sizeof(pattern));
+	assert_int_equal(cap[0], 0);
+	assert_int_equal(cap[1], 0);
+	assert_memory_equal(cap + 2, pattern, 255 * 2 * sizeof(*cap));
 
 	/* A muted line-in amp gives zeros, frames still counted. */
 	emu_codec_step_end(c);
@@ -650,6 +655,61 @@ static void test_loopback(void **state)
 	assert_int_equal(emu_codec_converter_frames(c, 0x04, &frames),
 			 HDA_STATUS_SUCCESS);
 	assert_int_equal(frames, 300 + 100 + 256 + 256);
+	emu_codec_destroy(c);
+}
+
+/*
+ * A render that starts while a loopback capture runs.  On the real-time
+ * clock each engine's frames per step follow from its own start, so the
+ * capture takes one frame more than the line-out plays in some steps and
+ * one fewer in others.  What it captures after the join is the rendered
+ * signal, contiguous, at a fixed offset: no zero inserted into it (as the
+ * capture once read, coming up one frame short in the render's first
+ * step), no frame lost.
+ */
+static void test_loopback_render_joins_reader(void **state)
+{
+	enum { STEPS = 40, MAX = 64 };
+	int16_t pattern[STEPS * MAX * 2], got[(STEPS + 3) * MAX * 2], buf[MAX * 2];
+	size_t played = 0, captured = 0, first = SIZE_MAX;
+	emu_codec *c;
+
+	(void)state;
+	c = make_codec(NULL, NULL, NULL, "loopback");
+	setup_playback(c, 0x02, 0x08, 0, 1, FMT_48K_16_2);
+	setup_capture(c, 0x04, 0x0D, 1, 2, FMT_48K_16_2);
+	fill_pattern(pattern, STEPS * MAX, 4242);
+	for (size_t i = 0; i < STEPS * MAX; i++)
+		assert_false(pattern[2 * i] == 0 && pattern[2 * i + 1] == 0);
+	/* The capture runs alone for three steps. */
+	for (unsigned k = 0; k < 3; k++) {
+		emu_codec_capture(c, 2, FMT_48K_16_2, (uint8_t *)(got + captured * 2), 48);
+		captured += 48;
+		emu_codec_step_end(c);
+	}
+	/* Then both, 48.3 frames a step from phases 0.6 frame apart: the
+	 * counts differ by one now and then, either way. */
+	for (unsigned k = 0; k < STEPS; k++) {
+		size_t r = (size_t)((k + 1) * 48.3) - (size_t)(k * 48.3);
+		size_t q = (size_t)((k + 1) * 48.3 + 0.6) - (size_t)(k * 48.3 + 0.6);
+
+		emu_codec_render(c, 1, FMT_48K_16_2, (const uint8_t *)(pattern + played * 2), r);
+		played += r;
+		emu_codec_capture(c, 2, FMT_48K_16_2, (uint8_t *)buf, q);
+		memcpy(got + captured * 2, buf, q * 2 * sizeof(*buf));
+		captured += q;
+		emu_codec_step_end(c);
+	}
+	for (size_t i = 0; i < captured && first == SIZE_MAX; i++)
+		if (got[2 * i] || got[2 * i + 1])
+			first = i;
+	assert_true(first != SIZE_MAX);
+	/* The signal starts at its own first frame, at most one frame after
+	 * the join (the silence frame held ahead), and then every frame
+	 * captured is the next one played. */
+	assert_in_range(first, 3 * 48, 3 * 48 + 1);
+	assert_true(captured - first + 2 >= played);
+	assert_memory_equal(got + first * 2, pattern, (captured - first) * 2 * sizeof(*got));
 	emu_codec_destroy(c);
 }
 
@@ -1112,6 +1172,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_render_no_listener, setup,
 						teardown),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_loopback_render_joins_reader),
 		cmocka_unit_test(test_capture_sine),
 		cmocka_unit_test(test_unsolicited),
 		cmocka_unit_test_setup_teardown(test_endpoint_spec_errors,
