@@ -274,6 +274,9 @@ static void test_document_dumps(void **state)
 	if (!f)
 		fail_msg("cannot open %s", path);
 	while (fgets(line, sizeof(line), f)) {
+		/* The RTP section's dumps are librtp's (test_hsr_rtcp). */
+		if (!in && !strncmp(line, "## RTP and RTCP", 15))
+			break;
 		if (!strncmp(line, "```", 3)) {
 			if (in && hex && n) {
 				if (found >= sizeof(want) / sizeof(want[0]))
