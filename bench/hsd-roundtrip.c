@@ -4,18 +4,52 @@
  *
  * It opens a render stream and a capture stream (on the emulator's
  * loopback the capture hears what the render plays; bench/roundtrip.conf),
- * plays clicks, records, and times each click from when it left this
- * client (the write of the frames that hold it returned) to when it came
- * back (the read that returned it).  It prints p50, p99 and the maximum of
- * those times, and the sum of the two latencies the daemon configured
- * (OPENED's latency_frames), as text or --json.
+ * plays clicks, records, and times each click from when the client's
+ * schedule hands it to the daemon to when it came back (the read that
+ * returned it).  It prints p50, p99 and the maximum of those times, the
+ * sum of the two latencies the daemon configured (OPENED's
+ * latency_frames), and, from a last POSITION report of each stream, the
+ * render frames dropped and underruns and the capture frames dropped, as
+ * text or --json.
  *
- * Pacing.  The client sends in real time: by an instant t after START it
- * has sent at most the frames of t plus one render latency, in 1 ms
- * pieces.  So its own backlog never exceeds what the daemon was asked to
- * hold, and what is measured is the daemon's round trip, not a queue in
- * the client.  Sent faster, the daemon would slow it through credit only
- * after a window, and every click would wait that long in the socket.
+ * Pacing and the clock.  With L the render latency in frames and r the
+ * rate, the client sends frames 0..L-1 (silence) before START, inside the
+ * credit window OPENED gave (at least 2 L: hsd_streams.c).  START primes
+ * the DMA buffer with them before the engine runs (hsd_stream_run), so
+ * client frame n meets the render converter at
+ *
+ *     t_run + n / r,        t_run = t0 + e,
+ *
+ * t0 the instant START left this client and e the START's trip and the
+ * engine's start (a fraction of a ms, plus up to one emulator device
+ * tick).  After START the client sends in real time: by t0 + t it has
+ * sent at most the frames of t plus L, in 1 ms pieces, so frame n is
+ * handed over at the earliest at
+ *
+ *     s(n) = t0 + (n - L) / r,
+ *
+ * the latest it may go for the daemon to take it L before its time at the
+ * converter (docs/LATENCY.md, "Definition").  The clock of a click k at
+ * client frame n starts at s(n), computed, not read after the write: a
+ * write that returns late (this client descheduled) must not shorten the
+ * figure.  So a click's time is
+ *
+ *     L / r + e + (the capture path: converter to this client's read),
+ *
+ * the round trip a client keeping exactly to its latency sees.  A client
+ * later than s(n) + e underruns the daemon: silence plays, the frames that
+ * follow meet the converter L after they arrived, for good (hsd_render.h),
+ * and every click after that counts the lateness in full.  The report
+ * prints the underruns and the silence they played, with the frames the
+ * daemon dropped for its own late wake-ups (those shift nothing: a frame
+ * plays on time or not at all).  This client's 1 ms pieces and its
+ * wake-ups on a loaded machine do make it late by a fraction of a
+ * millisecond now and then; the silence says how much that added.  Sending the first L frames only after START,
+ * as this tool once did, left the priming without them: every frame then
+ * met the converter L after it arrived, s(n) + 2 L / r in all, and each
+ * click measured one render latency too long (45.5 ms instead of about
+ * 27 at 20 ms).  Sending faster than s(n) would not change when a frame
+ * plays (the priming fixed that), only let the daemon's queue grow.
  *
  * A benchmark reports figures; it fails only when it could not measure
  * (no daemon, a stream missing, clicks that never came back).
@@ -39,7 +73,10 @@
 #define CLICK_MS 1u
 #define DETECT_LEVEL 15000    /* a captured sample above this is a click */
 #define PIECE_MS 1u           /* pacing granularity */
-#define LEAD_MS 500u          /* before the first click: the streams settle */
+/* Before the first click, after the L frames sent before START: the
+ * streams settle (the emulator's loopback starts with a gap, see
+ * tests/daemon/hsd_e2e.h's LEAD_FRAMES). */
+#define LEAD_MS 500u
 #define MAX_CLICKS 10000u
 
 typedef struct options {
@@ -168,12 +205,17 @@ static double percentile(const double *v, unsigned n, unsigned pct)
 typedef struct run {
 	hsc_client *c;
 	hsc_stream_info r, k;    /* render, capture */
-	uint64_t *sent_ns;       /* per click: when it left the client */
+	uint64_t *sent_ns;       /* per click: s(n) of its first frame, once sent */
 	double *rt_ms;           /* per detected click */
 	bool *matched;           /* per click: it came back */
 	unsigned last_sent;      /* the last click sent so far */
 	unsigned detected;
 	uint64_t ignore_until;   /* capture index: the tail of the last click */
+	uint64_t first_click;    /* client frame of click 0 */
+	uint64_t interval, click;/* frames between clicks, frames of one */
+	uint64_t sent;           /* client frames sent */
+	hsp_position rpos0;      /* render, before START */
+	hsp_position rpos, kpos; /* the last POSITION of each stream */
 } run;
 
 static int fail(run *x, const char *what)
@@ -235,27 +277,76 @@ static void scan(run *x, const int16_t *pcm, long frames, uint64_t idx, uint64_t
 	}
 }
 
-static int measure(run *x, const options *o)
+/* Send client frames [x->sent, due) in pieces of at most `piece`: silence
+ * with the clicks where they fall.  Click k's clock starts at
+ * t0 + (frame - L) / r (the header's s(n)), set once its first frame went. */
+static int send_to(run *x, const options *o, uint64_t due, uint64_t piece, uint64_t t0)
 {
 	uint32_t rate = x->r.format.rate, rch = x->r.format.channels;
-	uint64_t lead = (uint64_t)rate * LEAD_MS / 1000;
-	uint64_t interval = (uint64_t)rate * o->interval_ms / 1000;
-	uint64_t piece = (uint64_t)rate * PIECE_MS / 1000, sent = 0, t0, deadline;
-	uint64_t last_click = lead + (uint64_t)(o->clicks - 1) * interval;
-	uint64_t click = (uint64_t)rate * CLICK_MS / 1000 ? (uint64_t)rate * CLICK_MS / 1000 : 1;
-	int16_t out[4096 * 16], in[4096 * 16];
+	uint64_t lat = x->r.latency_frames;
+	int16_t out[4096 * 16];
 
 	if (piece * rch > sizeof(out) / sizeof(out[0]) || !piece)
 		piece = sizeof(out) / sizeof(out[0]) / rch;
+	while (x->sent < due) {
+		uint64_t n = due - x->sent < piece ? due - x->sent : piece, sent = x->sent;
+		long w;
+
+		memset(out, 0, (size_t)(n * rch * sizeof(out[0])));
+		for (unsigned k = 0; k < o->clicks; k++) {
+			uint64_t at = x->first_click + (uint64_t)k * x->interval;
+
+			for (uint64_t f = at; f < at + x->click; f++)
+				if (f >= sent && f < sent + n)
+					for (unsigned c = 0; c < rch; c++)
+						out[(f - sent) * rch + c] = CLICK_LEVEL;
+		}
+		w = hsc_write(x->c, x->r.id, out, (uint32_t)n, -1);
+		if (w < 0)
+			return fail(x, "write");
+		for (unsigned k = 0; k < o->clicks; k++) {
+			uint64_t at = x->first_click + (uint64_t)k * x->interval;
+
+			/* at >= L always (first_click is past the lead), so
+			 * s(at) is not before t0. */
+			if (at >= sent && at < sent + (uint64_t)w)
+				x->sent_ns[k] = t0 + (at - lat) * 1000000000u / rate;
+		}
+		x->sent += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int measure(run *x, const options *o)
+{
+	uint32_t rate = x->r.format.rate;
+	uint64_t lat = x->r.latency_frames, pre;
+	uint64_t piece = (uint64_t)rate * PIECE_MS / 1000, t0, deadline, last_click;
+	int16_t in[4096 * 16];
+
+	x->interval = (uint64_t)rate * o->interval_ms / 1000;
+	x->click = (uint64_t)rate * CLICK_MS / 1000 ? (uint64_t)rate * CLICK_MS / 1000 : 1;
+	x->first_click = lat + (uint64_t)rate * LEAD_MS / 1000;
+	last_click = x->first_click + (uint64_t)(o->clicks - 1) * x->interval;
+	/* One render latency before START: the priming takes it (the header).
+	 * The window is at least twice that; were it less, the first frames
+	 * after START would come late and underrun, which the report shows. */
+	pre = lat < x->r.window_frames ? lat : x->r.window_frames;
+	if (send_to(x, o, pre, piece, 0))
+		return 1;
+	if (hsc_position(x->c, x->r.id, &x->rpos0, -1) < 0)
+		return fail(x, "POSITION render");
 	if (hsc_request(x->c, x->k.id, HSP_START, -1) < 0)
 		return fail(x, "START capture");
+	/* t0: START leaves now.  The ACK comes once the engine runs; waiting
+	 * for it costs nothing, the L frames in the daemon last that long. */
+	t0 = now_ns();
 	if (hsc_request(x->c, x->r.id, HSP_START, -1) < 0)
 		return fail(x, "START render");
-	t0 = now_ns();
 	/* Every click, plus ten seconds for the last to come back. */
 	deadline = t0 + (last_click * 1000000000u) / rate + 10000000000u;
 	while (x->detected < o->clicks) {
-		uint64_t t = now_ns(), due, idx;
+		uint64_t t = now_ns(), idx;
 		long got;
 
 		if (t > deadline) {
@@ -266,32 +357,9 @@ static int measure(run *x, const options *o)
 			return x->detected ? 0 : 1;
 		}
 		/* The frames due by now plus one render latency: the most
-		 * the client may have sent. */
-		due = (t - t0) * rate / 1000000000u + x->r.latency_frames;
-		while (sent < due) {
-			uint64_t n = due - sent < piece ? due - sent : piece;
-			long w;
-
-			memset(out, 0, (size_t)(n * rch * sizeof(out[0])));
-			for (unsigned k = 0; k < o->clicks; k++) {
-				uint64_t at = lead + (uint64_t)k * interval;
-
-				for (uint64_t f = at; f < at + click; f++)
-					if (f >= sent && f < sent + n)
-						for (unsigned c = 0; c < rch; c++)
-							out[(f - sent) * rch + c] = CLICK_LEVEL;
-			}
-			w = hsc_write(x->c, x->r.id, out, (uint32_t)n, -1);
-			if (w < 0)
-				return fail(x, "write");
-			for (unsigned k = 0; k < o->clicks; k++) {
-				uint64_t at = lead + (uint64_t)k * interval;
-
-				if (at >= sent && at < sent + (uint64_t)w)
-					x->sent_ns[k] = now_ns();
-			}
-			sent += (uint64_t)w;
-		}
+		 * the client may have sent (frame n goes at s(n) or later). */
+		if (send_to(x, o, (t - t0) * rate / 1000000000u + lat, piece, t0))
+			return 1;
 		got = hsc_read(x->c, x->k.id, in, (uint32_t)(sizeof(in) / sizeof(in[0]) /
 							     x->k.format.channels),
 			       &idx, (int)PIECE_MS);
@@ -299,8 +367,48 @@ static int measure(run *x, const options *o)
 			continue;
 		if (got < 0)
 			return fail(x, "read");
-		scan(x, in, got, idx, now_ns(), o->clicks, interval);
+		scan(x, in, got, idx, now_ns(), o->clicks, x->interval);
 	}
+	return 0;
+}
+
+/* The silence the render stream's underruns played during the run, in
+ * frames: how much later than planned (t_run + n / r, the header) the
+ * client's frames met the converter by the end, which every click after
+ * an underrun carries in its figure.  link_frames - frames_done counts the
+ * stream's converter frames that were not this client's (PROTOCOL.md,
+ * "Timing"): before START (rpos0: the stream's count so far, none played
+ * yet), underrun silence, and the slots of frames dropped for a late
+ * wake-up, which are not a shift (the frames were discarded to keep
+ * time), so they are taken off. */
+static uint64_t underrun_frames(const run *x)
+{
+	uint64_t gap = x->rpos.link_frames - x->rpos.frames_done;
+	uint64_t before = x->rpos0.link_frames - x->rpos0.frames_done;
+	uint64_t dropped = x->rpos.frames_dropped - x->rpos0.frames_dropped;
+
+	return gap > before + dropped ? gap - before - dropped : 0;
+}
+
+/* The streams' counters at the end of the run, both still RUNNING: render
+ * frames dropped (late wake-ups) and underruns, capture frames dropped
+ * (this client's queue in the daemon full).  A click that met either may
+ * be late or lost; the figures say how often that happened. */
+static int final_positions(run *x, const options *o)
+{
+	uint64_t pad = hsc_credit(x->c, x->r.id);
+
+	/* The stream is kept fed while the reports are asked for: stopped
+	 * here, the client's queue in the daemon would run dry within a
+	 * millisecond (it keeps to its latency) and the reports would count
+	 * the underrun of this end, not one of the run.  Silence up to the
+	 * credit, which never waits: no click is left to send. */
+	if (send_to(x, o, x->sent + pad, (uint64_t)x->r.format.rate * PIECE_MS * 20 / 1000, 0))
+		return 1;
+	if (hsc_position(x->c, x->r.id, &x->rpos, -1) < 0)
+		return fail(x, "POSITION render");
+	if (hsc_position(x->c, x->k.id, &x->kpos, -1) < 0)
+		return fail(x, "POSITION capture");
 	return 0;
 }
 
@@ -310,6 +418,11 @@ static void report(const run *x, const options *o)
 	double rl = (double)x->r.latency_frames * 1000.0 / x->r.format.rate;
 	double kl = (double)x->k.latency_frames * 1000.0 / x->k.format.rate;
 	double p50 = 0, p99 = 0, max = 0;
+	double um = (double)underrun_frames(x) * 1000.0 / x->r.format.rate;
+	/* Dropped of the frames whose time at the converter came (played or
+	 * dropped): frames_sent also counts the silence still queued. */
+	uint64_t due = x->rpos.frames_done + x->rpos.frames_dropped;
+	double dpct = due ? 100.0 * (double)x->rpos.frames_dropped / (double)due : 0.0;
 
 	if (v && x->detected) {
 		memcpy(v, x->rt_ms, sizeof(double) * x->detected);
@@ -320,18 +433,26 @@ static void report(const run *x, const options *o)
 	}
 	free(v);
 	if (o->json) {
-		printf("{\"render\": {\"stream\": \"%s\", \"latency_ms\": %.3f}, "
-		       "\"capture\": {\"stream\": \"%s\", \"latency_ms\": %.3f}, "
+		printf("{\"render\": {\"stream\": \"%s\", \"latency_ms\": %.3f, "
+		       "\"frames_sent\": %" PRIu64 ", \"frames_done\": %" PRIu64 ", "
+		       "\"frames_dropped\": %" PRIu64 ", \"dropped_pct\": %.2f, \"underruns\": %" PRIu64 ", \"underrun_silence_ms\": %.3f}, "
+		       "\"capture\": {\"stream\": \"%s\", \"latency_ms\": %.3f, "
+		       "\"frames_sent\": %" PRIu64 ", \"frames_dropped\": %" PRIu64 "}, "
 		       "\"configured_latency_ms\": %.3f, \"clicks\": %u, \"detected\": %u, "
 		       "\"round_trip_ms\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}}\n",
-		       o->render, rl, o->capture, kl, rl + kl, o->clicks, x->detected, p50, p99,
-		       max);
+		       o->render, rl, x->rpos.frames_sent, x->rpos.frames_done,
+		       x->rpos.frames_dropped, dpct, x->rpos.underruns, um, o->capture, kl, x->kpos.frames_sent,
+		       x->kpos.frames_dropped, rl + kl, o->clicks, x->detected, p50, p99, max);
 		return;
 	}
 	printf("render %s: latency %.3f ms; capture %s: latency %.3f ms; configured sum %.3f ms\n",
 	       o->render, rl, o->capture, kl, rl + kl);
 	printf("round trip over %u of %u clicks: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
 	       x->detected, o->clicks, p50, p99, max);
+	printf("render %s: %" PRIu64 " frames played, %" PRIu64 " dropped (%.1f %%), %" PRIu64
+	       " underruns (%.3f ms of silence); capture %s: %" PRIu64 " frames sent, %" PRIu64
+	       " dropped\n",
+	       o->render, x->rpos.frames_done, x->rpos.frames_dropped, dpct, x->rpos.underruns, um, o->capture, x->kpos.frames_sent, x->kpos.frames_dropped);
 }
 
 int main(int argc, char **argv)
@@ -363,6 +484,8 @@ int main(int argc, char **argv)
 		rc = 1;
 	if (!rc)
 		rc = measure(&x, &o);
+	if (!rc)
+		rc = final_positions(&x, &o);
 	if (!rc)
 		report(&x, &o);
 out:

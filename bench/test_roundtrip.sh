@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # hsd-roundtrip in a very short run (three clicks) against an hdastreamd this
 # test starts on a free port with bench/roundtrip.conf, in a folder of its
-# own: the clicks are detected and the figures printed, text and --json.
-# Nothing about their size is checked (speed is never asserted).  20 ms,
+# own: the clicks are detected and the figures printed, text and --json,
+# with the streams' drop and underrun counters of a last POSITION report.
+# Nothing about their size is checked (speed is never asserted), only that
+# they are there and that the round trip is positive.  20 ms,
 # where even a loaded CI machine holds every click (at 2 ms a click can
 # lose frames to late wake-ups, counted; docs/LATENCY.md, "Measured").
 set -eu
@@ -35,6 +37,8 @@ cat "$dir/text"
 grep -qE '^round trip over 3 of 3 clicks: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms$' \
   "$dir/text" || fail "unexpected text: $(cat "$dir/text")"
 grep -qE 'configured sum [0-9.]+ ms' "$dir/text" || fail "no configured latency: $(cat "$dir/text")"
+grep -qE '^render playback: [0-9]+ frames played, [0-9]+ dropped \([0-9.]+ %\), [0-9]+ underruns \([0-9.]+ ms of silence\); capture loopback: [0-9]+ frames sent, [0-9]+ dropped$' \
+  "$dir/text" || fail "no drop counters: $(cat "$dir/text")"
 
 "$HSD_ROUNDTRIP" --server "127.0.0.1:$port" --latency-ms 20 --clicks 2 --interval-ms 100 --json \
   >"$dir/json" || fail "hsd-roundtrip (json) failed: $(cat "$dir/json")"
@@ -44,7 +48,19 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["clicks"] == 2 and r["detected"] == 2, r
 rt = r["round_trip_ms"]
+assert all(isinstance(rt[k], (int, float)) for k in ("p50", "p99", "max")), rt
 assert 0 < rt["p50"] <= rt["p99"] <= rt["max"], rt
+# The counters of the streams' last POSITION: there, whole numbers; the
+# render stream counts what played or was dropped among the frames sent.
+for side, keys in (("render", ("frames_sent", "frames_done", "frames_dropped", "underruns")),
+                   ("capture", ("frames_sent", "frames_dropped"))):
+    for k in keys:
+        v = r[side][k]
+        assert isinstance(v, int) and not isinstance(v, bool) and v >= 0, (side, k, r)
+assert r["render"]["frames_sent"] > 0 and r["capture"]["frames_sent"] > 0, r
+assert r["render"]["frames_done"] + r["render"]["frames_dropped"] <= r["render"]["frames_sent"], r
+for k in ("dropped_pct", "underrun_silence_ms"):
+    assert isinstance(r["render"][k], (int, float)) and r["render"][k] >= 0, (k, r)
 assert r["configured_latency_ms"] == r["render"]["latency_ms"] + r["capture"]["latency_ms"] or \
   abs(r["configured_latency_ms"] - r["render"]["latency_ms"] - r["capture"]["latency_ms"]) < 0.01, r
 PY
