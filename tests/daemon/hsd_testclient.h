@@ -188,6 +188,12 @@ static inline bool tc_daemon_wait(tc_daemon *d, unsigned ms)
 		}
 		if (tc_now_ms() >= deadline)
 			return false;
+		/* Drain the notify socket meanwhile: a unix datagram queue
+		 * holds net.unix.max_dgram_qlen messages (10 here), and past
+		 * that the daemon's sd_notify (STOPPING=1 on its way out)
+		 * blocks, as it would with a systemd that stopped reading. */
+		if (d->notify_fd >= 0)
+			(void)tc_daemon_notified(d, "STOPPING=1", 0);
 		usleep(10000);
 	}
 	return true;
