@@ -10,7 +10,8 @@
  * sum of the two latencies the daemon configured (OPENED's
  * latency_frames), and, from a last POSITION report of each stream, the
  * render frames dropped and underruns and the capture frames dropped, as
- * text or --json.
+ * text or --json.  When the daemon runs on this host, it splits each round
+ * trip where the click met the capture converter (summarize_run).
  *
  * Pacing and the clock.  With L the render latency in frames and r the
  * rate, the client sends frames 0..L-1 (silence) before START, inside the
@@ -202,11 +203,18 @@ static double percentile(const double *v, unsigned n, unsigned pct)
 	return v[rank ? rank - 1 : 0];
 }
 
+/* A click that came back: when its schedule handed it over (s(n)), when
+ * the read returned it (this host's CLOCK_MONOTONIC), and its converter
+ * frame in the capture stream's timeline. */
+typedef struct seen {
+	uint64_t sched_ns, read_ns, cidx;
+} seen;
+
 typedef struct run {
 	hsc_client *c;
 	hsc_stream_info r, k;    /* render, capture */
 	uint64_t *sent_ns;       /* per click: s(n) of its first frame, once sent */
-	double *rt_ms;           /* per detected click */
+	seen *back;              /* per detected click */
 	bool *matched;           /* per click: it came back */
 	unsigned last_sent;      /* the last click sent so far */
 	unsigned detected;
@@ -216,6 +224,7 @@ typedef struct run {
 	uint64_t sent;           /* client frames sent */
 	hsp_position rpos0;      /* render, before START */
 	hsp_position rpos, kpos; /* the last POSITION of each stream */
+	bool same_clock;         /* kpos.mono_ns is this host's clock */
 } run;
 
 static int fail(run *x, const char *what)
@@ -271,7 +280,8 @@ static void scan(run *x, const int16_t *pcm, long frames, uint64_t idx, uint64_t
 		if (!x->sent_ns[x->last_sent] || x->matched[x->last_sent])
 			continue;
 		x->matched[x->last_sent] = true;
-		x->rt_ms[x->detected] = (double)(t - x->sent_ns[x->last_sent]) / 1e6;
+		x->back[x->detected] = (seen){.sched_ns = x->sent_ns[x->last_sent], .read_ns = t,
+					      .cidx = idx + (uint64_t)i};
 		x->detected++;
 		x->ignore_until = idx + (uint64_t)i + interval_frames / 2;
 	}
@@ -396,7 +406,7 @@ static uint64_t underrun_frames(const run *x)
  * be late or lost; the figures say how often that happened. */
 static int final_positions(run *x, const options *o)
 {
-	uint64_t pad = hsc_credit(x->c, x->r.id);
+	uint64_t pad = hsc_credit(x->c, x->r.id), before;
 
 	/* The stream is kept fed while the reports are asked for: stopped
 	 * here, the client's queue in the daemon would run dry within a
@@ -407,52 +417,121 @@ static int final_positions(run *x, const options *o)
 		return 1;
 	if (hsc_position(x->c, x->r.id, &x->rpos, -1) < 0)
 		return fail(x, "POSITION render");
+	before = now_ns();
 	if (hsc_position(x->c, x->k.id, &x->kpos, -1) < 0)
 		return fail(x, "POSITION capture");
+	/* The daemon's CLOCK_MONOTONIC is this one when it runs on this host:
+	 * its reading then comes before the answer, and not long before the
+	 * request (it is the audio thread's latest, at most a capture buffer
+	 * old; a second is far more).  Another host's clock counts from its
+	 * own boot. */
+	x->same_clock = x->kpos.mono_ns + 1000000000u >= before && x->kpos.mono_ns <= now_ns();
 	return 0;
+}
+
+typedef struct stats {
+	double p50, p99, max;
+} stats;
+
+/* p50, p99 and the maximum of v[0..n), which it sorts. */
+static stats summarize(double *v, unsigned n)
+{
+	if (!n)
+		return (stats){0, 0, 0};
+	qsort(v, n, sizeof(double), cmp_double);
+	return (stats){percentile(v, n, 50), percentile(v, n, 99), v[n - 1]};
+}
+
+/*
+ * The round trip of each click, read_ns - sched_ns, and its two parts,
+ * split at the instant its first frame was captured at the converter:
+ * mono(k) = t - (L - k) / r from the capture stream's last report
+ * (PROTOCOL.md, "Timing"; the capture timeline has no gaps while the
+ * engine runs, so one report places every frame of the run).
+ *   render part:  s(n) to mono(k): L / r + e + the underrun silence played
+ *                 before the click (the header), + the emulator's
+ *                 line-out to line-in (its device step);
+ *   capture part: mono(k) to the read: the capture latency, the chunker
+ *                 and TCP.
+ * The split needs the daemon's clock to be this host's (same_clock).
+ */
+static int summarize_run(const run *x, stats *all, stats *rpart, stats *kpart)
+{
+	unsigned n = x->detected ? x->detected : 1;
+	double *a = malloc(sizeof(double) * n), *rp = malloc(sizeof(double) * n),
+	       *kp = malloc(sizeof(double) * n);
+	int rc = 1;
+
+	if (!a || !rp || !kp)
+		goto out;
+	for (unsigned i = 0; i < x->detected; i++) {
+		const seen *c = &x->back[i];
+		hsc_frame_time ft = {0};
+
+		a[i] = (double)(c->read_ns - c->sched_ns) / 1e6;
+		(void)hsc_capture_frame_time(&x->kpos, x->k.format.rate, c->cidx, &ft);
+		rp[i] = (double)(ft.mono_ns - (int64_t)c->sched_ns) / 1e6;
+		kp[i] = (double)((int64_t)c->read_ns - ft.mono_ns) / 1e6;
+	}
+	*all = summarize(a, x->detected);
+	*rpart = summarize(rp, x->detected);
+	*kpart = summarize(kp, x->detected);
+	rc = 0;
+out:
+	free(a);
+	free(rp);
+	free(kp);
+	return rc;
 }
 
 static void report(const run *x, const options *o)
 {
-	double *v = malloc(sizeof(double) * (x->detected ? x->detected : 1));
 	double rl = (double)x->r.latency_frames * 1000.0 / x->r.format.rate;
 	double kl = (double)x->k.latency_frames * 1000.0 / x->k.format.rate;
-	double p50 = 0, p99 = 0, max = 0;
 	double um = (double)underrun_frames(x) * 1000.0 / x->r.format.rate;
 	/* Dropped of the frames whose time at the converter came (played or
 	 * dropped): frames_sent also counts the silence still queued. */
 	uint64_t due = x->rpos.frames_done + x->rpos.frames_dropped;
 	double dpct = due ? 100.0 * (double)x->rpos.frames_dropped / (double)due : 0.0;
+	stats all = {0, 0, 0}, rp = {0, 0, 0}, kp = {0, 0, 0};
+	char split[160] = "null";
 
-	if (v && x->detected) {
-		memcpy(v, x->rt_ms, sizeof(double) * x->detected);
-		qsort(v, x->detected, sizeof(double), cmp_double);
-		p50 = percentile(v, x->detected, 50);
-		p99 = percentile(v, x->detected, 99);
-		max = v[x->detected - 1];
-	}
-	free(v);
+	if (summarize_run(x, &all, &rp, &kp))
+		fprintf(stderr, "hsd-roundtrip: out of memory: no figures\n");
 	if (o->json) {
+		if (x->same_clock)
+			snprintf(split, sizeof(split),
+				 "{\"render_p50\": %.3f, \"render_p99\": %.3f, \"render_max\": %.3f, "
+				 "\"capture_p50\": %.3f, \"capture_p99\": %.3f, \"capture_max\": %.3f}",
+				 rp.p50, rp.p99, rp.max, kp.p50, kp.p99, kp.max);
 		printf("{\"render\": {\"stream\": \"%s\", \"latency_ms\": %.3f, "
 		       "\"frames_sent\": %" PRIu64 ", \"frames_done\": %" PRIu64 ", "
-		       "\"frames_dropped\": %" PRIu64 ", \"dropped_pct\": %.2f, \"underruns\": %" PRIu64 ", \"underrun_silence_ms\": %.3f}, "
+		       "\"frames_dropped\": %" PRIu64 ", \"dropped_pct\": %.2f, \"underruns\": %" PRIu64
+		       ", \"underrun_silence_ms\": %.3f}, "
 		       "\"capture\": {\"stream\": \"%s\", \"latency_ms\": %.3f, "
 		       "\"frames_sent\": %" PRIu64 ", \"frames_dropped\": %" PRIu64 "}, "
 		       "\"configured_latency_ms\": %.3f, \"clicks\": %u, \"detected\": %u, "
-		       "\"round_trip_ms\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}}\n",
+		       "\"round_trip_ms\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}, "
+		       "\"split_ms\": %s}\n",
 		       o->render, rl, x->rpos.frames_sent, x->rpos.frames_done,
-		       x->rpos.frames_dropped, dpct, x->rpos.underruns, um, o->capture, kl, x->kpos.frames_sent,
-		       x->kpos.frames_dropped, rl + kl, o->clicks, x->detected, p50, p99, max);
+		       x->rpos.frames_dropped, dpct, x->rpos.underruns, um, o->capture, kl,
+		       x->kpos.frames_sent, x->kpos.frames_dropped, rl + kl, o->clicks,
+		       x->detected, all.p50, all.p99, all.max, split);
 		return;
 	}
 	printf("render %s: latency %.3f ms; capture %s: latency %.3f ms; configured sum %.3f ms\n",
 	       o->render, rl, o->capture, kl, rl + kl);
 	printf("round trip over %u of %u clicks: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-	       x->detected, o->clicks, p50, p99, max);
+	       x->detected, o->clicks, all.p50, all.p99, all.max);
+	if (x->same_clock)
+		printf("split at the capture converter: render part p50 %.3f, p99 %.3f, max %.3f ms; "
+		       "capture part p50 %.3f, p99 %.3f, max %.3f ms\n",
+		       rp.p50, rp.p99, rp.max, kp.p50, kp.p99, kp.max);
 	printf("render %s: %" PRIu64 " frames played, %" PRIu64 " dropped (%.1f %%), %" PRIu64
 	       " underruns (%.3f ms of silence); capture %s: %" PRIu64 " frames sent, %" PRIu64
 	       " dropped\n",
-	       o->render, x->rpos.frames_done, x->rpos.frames_dropped, dpct, x->rpos.underruns, um, o->capture, x->kpos.frames_sent, x->kpos.frames_dropped);
+	       o->render, x->rpos.frames_done, x->rpos.frames_dropped, dpct, x->rpos.underruns,
+	       um, o->capture, x->kpos.frames_sent, x->kpos.frames_dropped);
 }
 
 int main(int argc, char **argv)
@@ -465,9 +544,9 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc == 1 ? 0 : 2;
 	x.sent_ns = calloc(o.clicks, sizeof(*x.sent_ns));
-	x.rt_ms = calloc(o.clicks, sizeof(*x.rt_ms));
+	x.back = calloc(o.clicks, sizeof(*x.back));
 	x.matched = calloc(o.clicks, sizeof(*x.matched));
-	if (!x.sent_ns || !x.rt_ms || !x.matched) {
+	if (!x.sent_ns || !x.back || !x.matched) {
 		fprintf(stderr, "hsd-roundtrip: out of memory\n");
 		rc = 1;
 		goto out;
@@ -491,7 +570,7 @@ int main(int argc, char **argv)
 out:
 	hsc_destroy(x.c);
 	free(x.sent_ns);
-	free(x.rt_ms);
+	free(x.back);
 	free(x.matched);
 	return rc;
 }

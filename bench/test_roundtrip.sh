@@ -39,6 +39,9 @@ grep -qE '^round trip over 3 of 3 clicks: p50 [0-9.]+ ms, p99 [0-9.]+ ms, max [0
 grep -qE 'configured sum [0-9.]+ ms' "$dir/text" || fail "no configured latency: $(cat "$dir/text")"
 grep -qE '^render playback: [0-9]+ frames played, [0-9]+ dropped \([0-9.]+ %\), [0-9]+ underruns \([0-9.]+ ms of silence\); capture loopback: [0-9]+ frames sent, [0-9]+ dropped$' \
   "$dir/text" || fail "no drop counters: $(cat "$dir/text")"
+# The daemon runs on this host: the split at the capture converter is there.
+grep -qE '^split at the capture converter: render part p50 -?[0-9.]+, p99 -?[0-9.]+, max -?[0-9.]+ ms; capture part p50 -?[0-9.]+, p99 -?[0-9.]+, max -?[0-9.]+ ms$' \
+  "$dir/text" || fail "no split: $(cat "$dir/text")"
 
 "$HSD_ROUNDTRIP" --server "127.0.0.1:$port" --latency-ms 20 --clicks 2 --interval-ms 100 --json \
   >"$dir/json" || fail "hsd-roundtrip (json) failed: $(cat "$dir/json")"
@@ -61,6 +64,15 @@ assert r["render"]["frames_sent"] > 0 and r["capture"]["frames_sent"] > 0, r
 assert r["render"]["frames_done"] + r["render"]["frames_dropped"] <= r["render"]["frames_sent"], r
 for k in ("dropped_pct", "underrun_silence_ms"):
     assert isinstance(r["render"][k], (int, float)) and r["render"][k] >= 0, (k, r)
+# The two parts of the round trip (the daemon is on this host): each
+# positive (a click is handed over before it is captured, captured before
+# it is read), in order, and since a click's parts add up to its round
+# trip, the largest parts bound the median round trip.
+sp = r["split_ms"]
+for part in ("render", "capture"):
+    v = [sp[part + "_" + k] for k in ("p50", "p99", "max")]
+    assert all(isinstance(x, (int, float)) for x in v) and 0 < v[0] <= v[1] <= v[2], sp
+assert sp["render_max"] + sp["capture_max"] >= rt["p50"], (sp, rt)
 assert r["configured_latency_ms"] == r["render"]["latency_ms"] + r["capture"]["latency_ms"] or \
   abs(r["configured_latency_ms"] - r["render"]["latency_ms"] - r["capture"]["latency_ms"]) < 0.01, r
 PY
