@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
+#include "testmd.h"
 
 #include "hda/hda.h"
 #include "hsp_samples.h"
@@ -254,7 +255,7 @@ static void test_protocol_examples(void **state)
  * to the document's bytes fails here until the code agrees. */
 static void test_document_dumps(void **state)
 {
-	static const struct { const uint8_t *b; size_t n; } want[] = {
+	static const md_dump want[] = {
 		{ex_hello, sizeof(ex_hello)}, {ex_hello_ack, sizeof(ex_hello_ack)},
 		{ex_open, sizeof(ex_open)}, {ex_opened, sizeof(ex_opened)},
 		{ex_start, sizeof(ex_start)}, {ex_audio, sizeof(ex_audio)},
@@ -263,55 +264,18 @@ static void test_document_dumps(void **state)
 		{ex_status, sizeof(ex_status)},
 	};
 	const char *path = getenv("HSP_PROTOCOL_MD");
-	char line[512];
-	uint8_t block[256];
-	size_t n = 0, found = 0;
-	bool in = false, hex = false;
-	FILE *f;
+	size_t bad;
+	long found;
 
+	(void)state;
 	assert_non_null(path);
-	f = fopen(path, "re");
-	if (!f)
+	/* The RTP section's dumps are librtp's (test_hsr_rtcp). */
+	found = md_check_dumps(path, NULL, "## RTP and RTCP", want, sizeof(want) / sizeof(want[0]),
+			       &bad);
+	if (found < 0)
 		fail_msg("cannot open %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		/* The RTP section's dumps are librtp's (test_hsr_rtcp). */
-		if (!in && !strncmp(line, "## RTP and RTCP", 15))
-			break;
-		if (!strncmp(line, "```", 3)) {
-			if (in && hex && n) {
-				if (found >= sizeof(want) / sizeof(want[0]))
-					fail_msg("more dumps than examples");
-				if (n != want[found].n ||
-				    memcmp(block, want[found].b, n))
-					fail_msg("dump %zu of PROTOCOL.md differs "
-						 "from the test's bytes", found + 1);
-				found++;
-			}
-			in = !in;
-			hex = true;
-			n = 0;
-			continue;
-		}
-		if (!in || !hex)
-			continue;
-		for (char *c = line; *c && *c != '\n';) {
-			unsigned v;
-			int len;
-
-			if (*c == ' ') {
-				c++;
-			} else if (sscanf(c, "%2x%n", &v, &len) == 1 && len == 2 &&
-				   (c[2] == ' ' || c[2] == '\n' || !c[2]) &&
-				   n < sizeof(block)) {
-				block[n++] = (uint8_t)v;
-				c += 2;
-			} else {
-				hex = false; /* not a dump: a diagram or code */
-				break;
-			}
-		}
-	}
-	fclose(f);
+	if (bad)
+		fail_msg("dump %zu of PROTOCOL.md differs from the test's bytes", bad);
 	assert_int_equal(found, sizeof(want) / sizeof(want[0]));
 }
 

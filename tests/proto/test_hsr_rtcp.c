@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "testmd.h"
 
 #include "hsr_rtcp.h"
 
@@ -627,60 +628,21 @@ static void test_mux_and_rtt(void **state)
  * the code agrees. */
 static void test_document_dumps(void **state)
 {
-	static const struct { const uint8_t *b; size_t n; } want[] = {
+	static const md_dump want[] = {
 		{compound, sizeof(compound)}, {hdas_pkt, sizeof(hdas_pkt)},
 	};
 	const char *path = getenv("HSR_PROTOCOL_MD");
-	char line[512];
-	uint8_t dump[256];
-	size_t n = 0, found = 0;
-	bool section = false, in = false, hex = false;
-	FILE *f;
+	size_t bad;
+	long found;
 
+	(void)state;
 	assert_non_null(path);
-	f = fopen(path, "re");
-	if (!f)
+	found = md_check_dumps(path, "## RTP and RTCP", NULL, want, sizeof(want) / sizeof(want[0]),
+			       &bad);
+	if (found < 0)
 		fail_msg("cannot open %s", path);
-	while (fgets(line, sizeof(line), f)) {
-		if (!in && !strncmp(line, "## ", 3))
-			section = !strncmp(line, "## RTP and RTCP", 15);
-		if (!section)
-			continue;
-		if (!strncmp(line, "```", 3)) {
-			if (in && hex && n) {
-				if (found >= sizeof(want) / sizeof(want[0]))
-					fail_msg("more dumps than examples");
-				if (n != want[found].n ||
-				    memcmp(dump, want[found].b, n))
-					fail_msg("dump %zu of the RTP section differs "
-						 "from the test's bytes", found + 1);
-				found++;
-			}
-			in = !in;
-			hex = true;
-			n = 0;
-			continue;
-		}
-		if (!in || !hex)
-			continue;
-		for (char *c = line; *c && *c != '\n';) {
-			unsigned v;
-			int len;
-
-			if (*c == ' ') {
-				c++;
-			} else if (sscanf(c, "%2x%n", &v, &len) == 1 && len == 2 &&
-				   (c[2] == ' ' || c[2] == '\n' || !c[2]) &&
-				   n < sizeof(dump)) {
-				dump[n++] = (uint8_t)v;
-				c += 2;
-			} else {
-				hex = false; /* not a dump: formulas */
-				break;
-			}
-		}
-	}
-	fclose(f);
+	if (bad)
+		fail_msg("dump %zu of the RTP section differs from the test's bytes", bad);
 	assert_int_equal(found, sizeof(want) / sizeof(want[0]));
 }
 
